@@ -1,0 +1,26 @@
+"""Create the groups that carry the security-team and executive roles."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+GROUPS = ["Security team", "Executives"]
+
+
+def create_groups(apps, schema_editor):  # type: ignore[no-untyped-def]
+    Group = apps.get_model("auth", "Group")
+    for name in GROUPS:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_groups(apps, schema_editor):  # type: ignore[no-untyped-def]
+    apps.get_model("auth", "Group").objects.filter(name__in=GROUPS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("departments", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(create_groups, remove_groups)]

@@ -1,0 +1,265 @@
+"""Departments, their goals and check-ins, and their process documents.
+
+This app knows nothing of security: higher apps link to it, never the reverse.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from departments import roles
+
+ZERO = Decimal("0")
+
+
+class DepartmentQuerySet(models.QuerySet["Department"]):
+    def visible_to(self, user: Any) -> DepartmentQuerySet:
+        if roles.reads_everything(user):
+            return self
+        return self.filter(pk__in=roles.member_department_ids(user))
+
+
+class Department(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_departments",
+    )
+    key_leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="led_departments"
+    )
+    charter = models.TextField(blank=True, help_text="What this department is for, in a few lines.")
+    friction_budget_hours = models.DecimalField(
+        "friction budget (hours/week)",
+        max_digits=8,
+        decimal_places=1,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Weekly hours of security-added work the CISO and the head agree is acceptable.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(friction_budget_hours__gte=0), name="department_budget_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:department-detail", args=[self.slug])
+
+
+def get_department_for(user: Any, slug: str, *, write: bool = False) -> Department:
+    """The department, or 404 if the user may not see it, or 403 if they may not change it."""
+    department = get_object_or_404(Department.objects.select_related("head"), slug=slug)
+    if not roles.can_read_department(user, department):
+        raise Http404("No such department.")
+    if write and not roles.can_write_department(user, department):
+        raise PermissionDenied("Only the head of this department can change it.")
+    return department
+
+
+class GoalCategory(models.TextChoices):
+    AVAILABILITY = "availability", "Availability"
+    RELIABILITY = "reliability", "Reliability"
+    PERFORMANCE = "performance", "Performance"
+    REVENUE = "revenue", "Revenue"
+    GROWTH = "growth", "Growth"
+    COST = "cost", "Cost"
+    COMPLIANCE = "compliance", "Compliance"
+    CUSTOMER = "customer", "Customer"
+    OTHER = "other", "Other"
+
+
+class GoalStatus(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    DONE = "done", "Done"
+
+
+class GoalQuerySet(models.QuerySet["Goal"]):
+    def visible_to(self, user: Any) -> GoalQuerySet:
+        if roles.reads_everything(user):
+            return self
+        return self.filter(department__in=roles.member_department_ids(user))
+
+    def for_department(self, department: Department) -> GoalQuerySet:
+        return self.filter(department=department)
+
+    def active(self) -> GoalQuerySet:
+        return self.exclude(status=GoalStatus.DONE)
+
+    def at_risk(self) -> GoalQuerySet:
+        """Goals at risk or off track."""
+        return self.filter(status__in=[GoalStatus.AT_RISK, GoalStatus.OFF_TRACK])
+
+
+class Goal(models.Model):
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=20, choices=GoalCategory.choices)
+    metric = models.CharField(max_length=120, help_text="What is measured, e.g. 'monthly uptime'.")
+    unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, minutes, EUR.")
+    baseline = models.DecimalField(max_digits=14, decimal_places=2)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    current = models.DecimalField(max_digits=14, decimal_places=2)
+    due_date = models.DateField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=GoalStatus.choices, default=GoalStatus.ON_TRACK
+    )
+    # Raised on every save; a save based on an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["department__name", "due_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=GoalStatus.values), name="goal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=GoalCategory.values), name="goal_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:goal-detail", args=[self.pk])
+
+    @property
+    def progress(self) -> Decimal:
+        """Share of the way from baseline to target, between 0 and 1."""
+        span = self.target - self.baseline
+        if span == 0:
+            return Decimal(1) if self.current == self.target else ZERO
+        share = (self.current - self.baseline) / span
+        return min(max(share, ZERO), Decimal(1))
+
+    @property
+    def progress_percent(self) -> int:
+        return int(self.progress * 100)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != GoalStatus.DONE and self.due_date < timezone.localdate()
+
+
+def get_goal_for(user: Any, pk: int, *, write: bool = False) -> Goal:
+    """The goal, or 404 if the user may not see it, or 403 if they may not change it."""
+    goal = get_object_or_404(Goal.objects.select_related("department", "owner"), pk=pk)
+    if not roles.can_read_department(user, goal.department):
+        raise Http404("No such goal.")
+    if write and not roles.can_write_department(user, goal.department):
+        raise PermissionDenied("Only the head of this goal's department can change it.")
+    return goal
+
+
+class CheckIn(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="checkins")
+    date = models.DateField(default=timezone.localdate)
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    confidence = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 = unlikely to reach the target, 5 = certain.",
+    )
+    comment = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["goal", "date", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__gte=1) & Q(confidence__lte=5),
+                name="checkin_confidence_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.value} on {self.date}"
+
+
+def document_upload_to(instance: ProcessDocument, filename: str) -> str:
+    """A generated name: the user's file name never reaches the file system."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"documents/{instance.department_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ProcessDocument(models.Model):
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=document_upload_to)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["department", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def record_checkin(checkin: CheckIn, *, goal: Goal, author: Any) -> CheckIn:
+    """Save a check-in and move the goal's current value to the latest check-in's value."""
+    checkin.goal = goal
+    checkin.author = author
+    checkin.full_clean()
+    checkin.save()
+    latest = goal.checkins.order_by("-date", "-created_at").first()
+    if latest is not None and latest.value != goal.current:
+        goal.current = latest.value
+        goal.version += 1
+        goal.save(update_fields=["current", "version", "updated_at"])
+    return checkin

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from departments import views
+
+app_name = "departments"
+
+urlpatterns = [
+    path("departments/", views.department_list, name="department-list"),
+    path("departments/<slug:slug>/", views.department_detail, name="department-detail"),
+    path("departments/<slug:slug>/goals/new/", views.goal_create, name="goal-create"),
+    path("goals/", views.goal_list, name="goal-list"),
+    path("goals/<int:goal_id>/", views.goal_detail, name="goal-detail"),
+    path("goals/<int:goal_id>/edit/", views.goal_edit, name="goal-edit"),
+    path("goals/<int:goal_id>/checkins/new/", views.checkin_create, name="checkin-create"),
+]

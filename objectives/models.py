@@ -1,0 +1,180 @@
+"""The CISO's security objectives and the initiatives that carry them out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from departments import roles
+
+
+class Pillar(models.TextChoices):
+    POLICY = "policy", "Policy & procedures"
+    COMPLIANCE = "compliance", "Compliance"
+    RISK = "risk", "Risk management"
+    INCIDENT = "incident", "Incident response"
+    AUDIT = "audit", "Audit & assessment"
+    AWARENESS = "awareness", "Awareness & culture"
+    TECHNOLOGY = "technology", "Security technology"
+    BUDGET = "budget", "Budget & resources"
+
+
+class ObjectiveStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ACHIEVED = "achieved", "Achieved"
+    PAUSED = "paused", "Paused"
+    RETIRED = "retired", "Retired"
+
+
+class SecurityObjectiveQuerySet(models.QuerySet["SecurityObjective"]):
+    def visible_to(self, user: Any) -> SecurityObjectiveQuerySet:
+        # The security programme is open to everyone who uses the app: transparency is
+        # the point. Department-specific links and assessments are filtered separately.
+        return self if user.is_authenticated else self.none()
+
+    def active(self) -> SecurityObjectiveQuerySet:
+        return self.filter(status=ObjectiveStatus.ACTIVE)
+
+
+class SecurityObjective(models.Model):
+    title = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    pillar = models.CharField(max_length=20, choices=Pillar.choices)
+    protects_confidentiality = models.BooleanField("confidentiality", default=False)
+    protects_integrity = models.BooleanField("integrity", default=False)
+    protects_availability = models.BooleanField("availability", default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=ObjectiveStatus.choices, default=ObjectiveStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SecurityObjectiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "security objective"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ObjectiveStatus.values), name="objective_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(pillar__in=Pillar.values), name="objective_pillar_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("objectives:objective-detail", args=[self.pk])
+
+    @property
+    def cia_tags(self) -> list[str]:
+        tags = []
+        if self.protects_confidentiality:
+            tags.append("Confidentiality")
+        if self.protects_integrity:
+            tags.append("Integrity")
+        if self.protects_availability:
+            tags.append("Availability")
+        return tags
+
+
+def get_objective_for(user: Any, pk: int, *, write: bool = False) -> SecurityObjective:
+    objective = get_object_or_404(SecurityObjective.objects.visible_to(user), pk=pk)
+    if write and not roles.is_ciso(user):
+        raise PermissionDenied("Only the security team changes security objectives.")
+    return objective
+
+
+class InitiativeStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    ON_HOLD = "on_hold", "On hold"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class InitiativeQuerySet(models.QuerySet["Initiative"]):
+    def visible_to(self, user: Any) -> InitiativeQuerySet:
+        return self if user.is_authenticated else self.none()
+
+    def current(self) -> InitiativeQuerySet:
+        """Initiatives that still shape the programme (not done, not cancelled)."""
+        return self.exclude(status__in=[InitiativeStatus.DONE, InitiativeStatus.CANCELLED])
+
+
+class Initiative(models.Model):
+    objective = models.ForeignKey(
+        SecurityObjective, on_delete=models.PROTECT, related_name="initiatives"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=InitiativeStatus.choices, default=InitiativeStatus.PROPOSED
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    budget = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=f"In {settings.CURRENCY}.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["objective__title", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget__gte=0), name="initiative_budget_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="initiative_end_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InitiativeStatus.values), name="initiative_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("objectives:initiative-detail", args=[self.pk])
+
+
+def get_initiative_for(user: Any, pk: int, *, write: bool = False) -> Initiative:
+    initiative = get_object_or_404(
+        Initiative.objects.visible_to(user).select_related("objective", "owner"), pk=pk
+    )
+    if write and not roles.is_ciso(user):
+        raise PermissionDenied("Only the security team changes initiatives.")
+    return initiative

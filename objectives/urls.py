@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from objectives import views
+
+app_name = "objectives"
+
+urlpatterns = [
+    path("objectives/", views.objective_list, name="objective-list"),
+    path("objectives/<int:objective_id>/", views.objective_detail, name="objective-detail"),
+    path("initiatives/", views.initiative_list, name="initiative-list"),
+    path("initiatives/<int:initiative_id>/", views.initiative_detail, name="initiative-detail"),
+]

@@ -1,0 +1,82 @@
+"""Fixed users and two departments: the cast every test plays with.
+
+- `ciso`: security team; `executive`: senior leadership; `admin_user`: superuser;
+- `head_a` heads `dept_a` (Infrastructure), `head_b` heads `dept_b` (Sales);
+- `outsider`: logged in, no role at all.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+
+def require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def require_browser() -> bool:
+    return os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def skip_or_fail(reason: str, *, required: bool) -> None:
+    """Skip when a service is missing, unless the run requires it: then fail."""
+    if required:
+        pytest.fail(f"{reason} (required by this run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def ciso(db: Any) -> Any:
+    return factories.security_user("ciso")
+
+
+@pytest.fixture
+def executive(db: Any) -> Any:
+    return factories.executive_user("exec")
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return factories.UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def head_a(db: Any) -> Any:
+    return factories.UserFactory(username="head-infrastructure")
+
+
+@pytest.fixture
+def head_b(db: Any) -> Any:
+    return factories.UserFactory(username="head-sales")
+
+
+@pytest.fixture
+def outsider(db: Any) -> Any:
+    return factories.UserFactory(username="outsider")
+
+
+@pytest.fixture
+def dept_a(head_a: Any) -> Any:
+    return factories.DepartmentFactory(name="Infrastructure", slug="infrastructure", head=head_a)
+
+
+@pytest.fixture
+def dept_b(head_b: Any) -> Any:
+    return factories.DepartmentFactory(name="Sales", slug="sales", head=head_b)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,183 @@
+"""Every URL the project defines × every role × GET and POST.
+
+URL patterns are discovered from the resolver, so a new URL is covered the day it is
+added; a parameter this test cannot fill fails loudly (add it to `kwargs_for`).
+
+- anonymous is sent to the login page (except the login page and /healthz);
+- the head of department A gets 403 or 404 on department B's URLs, and a POST there
+  changes nothing;
+- nobody ever gets a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core import serializers
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+
+PUBLIC = {"login", "healthz"}
+# Django's admin guards itself (staff only); tests/alignment/test_admin.py covers it.
+SKIPPED_NAMESPACES = {"admin"}
+# Parameters that point at one department's data.
+DEPARTMENT_KWARGS = {"slug", "goal_id", "checkin_id", "document_id", "link_id", "assessment_id"}
+PROJECT_APPS = ["departments", "objectives", "business_cases", "alignment"]
+
+# One payload that every form of the project would accept, so that a POST which
+# should be refused would really have changed something if it were let through.
+VALID_POST = {
+    "title": "Changed by the matrix",
+    "description": "x",
+    "category": "availability",
+    "metric": "uptime",
+    "unit": "%",
+    "baseline": "1",
+    "target": "2",
+    "current": "1.5",
+    "due_date": "2030-01-01",
+    "status": "on_track",
+    "date": "2026-11-01",
+    "value": "1.7",
+    "confidence": "3",
+    "comment": "matrix",
+    "relation": "conflicts",
+    "rationale": "matrix",
+    "mitigation": "",
+    "hours_per_week": "99",
+    "people_affected": "9",
+    "head_agreement": "agreed",
+    "head_comment": "matrix",
+    "friction_budget_hours": "1",
+    "charter": "matrix",
+    "version": "1",
+}
+
+
+def discover(resolver: URLResolver | None = None, namespace: str = "") -> list[tuple[str, Any]]:
+    """(full URL name, pattern) for every named URL pattern in the project."""
+    resolver = resolver or get_resolver()
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns in SKIPPED_NAMESPACES:
+                continue
+            found += discover(entry, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            found.append((f"{namespace}{entry.name}", entry.pattern))
+    return found
+
+
+def parameter_names(pattern: Any) -> list[str]:
+    converters = getattr(pattern, "converters", None)
+    if converters:
+        return list(converters)
+    return list(getattr(pattern, "regex").groupindex)
+
+
+URLS = discover()
+
+
+@dataclass
+class World:
+    objects: dict[str, Any]
+    users: dict[str, Any]
+
+
+@pytest.fixture
+def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept_b: Any) -> World:
+    goal_b = factories.GoalFactory(department=dept_b, owner=head_b)
+    factories.GoalFactory(department=dept_a, owner=head_a)
+    initiative = factories.InitiativeFactory(owner=ciso)
+    objects = {
+        "slug": dept_b.slug,
+        "goal_id": goal_b.pk,
+        "checkin_id": factories.CheckInFactory(goal=goal_b).pk,
+        "link_id": factories.LinkFactory(initiative=initiative, goal=goal_b).pk,
+        "assessment_id": factories.AssessmentFactory(initiative=initiative, department=dept_b).pk,
+        "objective_id": initiative.objective_id,
+        "initiative_id": initiative.pk,
+    }
+    users = {"ciso": ciso, "executive": executive, "head_a": head_a, "head_b": head_b}
+    return World(objects=objects, users=users)
+
+
+def kwargs_for(name: str, pattern: Any, world: World) -> dict[str, Any]:
+    kwargs = {}
+    for param in parameter_names(pattern):
+        assert param in world.objects, (
+            f"URL {name!r} takes {param!r}: teach tests/test_permission_matrix.py to fill it"
+        )
+        kwargs[param] = world.objects[param]
+    return kwargs
+
+
+def snapshot() -> str:
+    """Every row of every project model, to prove a refused POST changed nothing."""
+    models = [m for label in PROJECT_APPS for m in apps.get_app_config(label).get_models()]
+    return "".join(serializers.serialize("json", m._default_manager.order_by("pk")) for m in models)
+
+
+def client_for(user: Any | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "pattern"), URLS, ids=[name for name, _ in URLS])
+def test_url_answers_every_role_without_error(name: str, pattern: Any, world: World) -> None:
+    kwargs = kwargs_for(name, pattern, world)
+    url = reverse(name, kwargs=kwargs)
+    short_name = name.split(":")[-1]
+    department_scoped = bool(DEPARTMENT_KWARGS & kwargs.keys())
+
+    for method in ("get", "post"):
+        anonymous = getattr(client_for(None), method)(url, VALID_POST if method == "post" else {})
+        assert anonymous.status_code < 500 or short_name == "healthz", (method, url)
+        if short_name not in PUBLIC:
+            assert anonymous.status_code == 302, (method, url, anonymous.status_code)
+            assert anonymous["Location"].startswith(reverse("login")), (method, url)
+
+        for role, user in world.users.items():
+            before = snapshot() if role == "head_a" and department_scoped else None
+            response = getattr(client_for(user), method)(
+                url, VALID_POST if method == "post" else {}
+            )
+            assert response.status_code < 500 or short_name == "healthz", (role, method, url)
+            if before is not None:
+                allowed = {403, 404} if method == "get" else {403, 404, 405}
+                assert response.status_code in allowed, (role, method, url, response.status_code)
+                assert snapshot() == before, f"{role} {method.upper()} {url} changed data"
+
+
+def test_the_matrix_covers_the_project_urls() -> None:
+    names = {name for name, _ in URLS}
+    assert {"home", "healthz", "departments:goal-edit", "objectives:initiative-detail"} <= names
+    assert not any(name.startswith("admin:") for name in names)
+
+
+@pytest.mark.django_db
+def test_valid_post_really_changes_data_for_the_owner(world: World) -> None:
+    """The matrix payload is not inert: the rightful head's POST goes through."""
+    url = reverse("departments:goal-edit", kwargs={"goal_id": world.objects["goal_id"]})
+    response = client_for(world.users["head_b"]).post(url, VALID_POST)
+    assert response.status_code == 302
+    goal = factories.GoalFactory._meta.model.objects.get(pk=world.objects["goal_id"])
+    assert goal.title == VALID_POST["title"]
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(head_a: Any, ciso: Any, admin_user: Any) -> None:
+    for user in (head_a, ciso):
+        response = client_for(user).get(reverse("admin:index"))
+        assert response.status_code == 302
+    assert client_for(admin_user).get(reverse("admin:index")).status_code == 200
+
