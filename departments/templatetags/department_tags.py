@@ -67,3 +67,12 @@ def sparkline(values: Sequence[Decimal | float], label: str = "trend") -> str:
         label,
         coords,
     )
+
+
+@register.filter
+def person(user: object) -> str:
+    """A user's full name, else their username, else a dash (for an empty owner)."""
+    if user is None:
+        return "—"
+    full_name = user.get_full_name()  # type: ignore[attr-defined]
+    return full_name or user.username  # type: ignore[attr-defined]

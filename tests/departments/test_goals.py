@@ -1,0 +1,113 @@
+"""A head keeps their department's goals and check-ins; nobody else changes them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from departments.models import Goal
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+GOAL_FORM = {
+    "title": "99.95 % uptime",
+    "category": "availability",
+    "metric": "monthly uptime",
+    "unit": "%",
+    "baseline": "99.5",
+    "target": "99.95",
+    "current": "99.7",
+    "due_date": "2027-06-30",
+    "status": "on_track",
+}
+
+
+def test_head_adds_a_goal(client: Any, head_a: Any, dept_a: Any) -> None:
+    client.force_login(head_a)
+    url = reverse("departments:goal-create", args=[dept_a.slug])
+    response = client.post(url, {**GOAL_FORM, "owner": head_a.pk})
+    goal = Goal.objects.get(department=dept_a)
+    assert response.status_code == 302
+    assert response["Location"] == goal.get_absolute_url()
+    assert goal.target == Decimal("99.95")
+
+
+def test_bad_goal_shows_errors_and_saves_nothing(client: Any, head_a: Any, dept_a: Any) -> None:
+    client.force_login(head_a)
+    url = reverse("departments:goal-create", args=[dept_a.slug])
+    response = client.post(url, {**GOAL_FORM, "target": "lots", "due_date": ""})
+    assert response.status_code == 200
+    assert "Enter a number." in response.text
+    assert "This field is required." in response.text
+    assert not Goal.objects.exists()
+
+
+def test_head_cannot_add_a_goal_to_another_department(
+    client: Any, head_b: Any, dept_a: Any, dept_b: Any
+) -> None:
+    client.force_login(head_b)
+    response = client.post(reverse("departments:goal-create", args=[dept_a.slug]), GOAL_FORM)
+    assert response.status_code == 404
+    assert not Goal.objects.exists()
+
+
+def test_ciso_reads_but_cannot_edit_a_goal(client: Any, ciso: Any, dept_a: Any) -> None:
+    goal = factories.GoalFactory(department=dept_a)
+    client.force_login(ciso)
+    assert client.get(goal.get_absolute_url()).status_code == 200
+    response = client.post(reverse("departments:goal-edit", args=[goal.pk]), GOAL_FORM)
+    assert response.status_code == 403
+    goal.refresh_from_db()
+    assert goal.title != GOAL_FORM["title"]
+
+
+def test_checkin_moves_the_goal_and_keeps_history(client: Any, head_a: Any, dept_a: Any) -> None:
+    goal = factories.GoalFactory(department=dept_a, current=Decimal("99.70"))
+    factories.CheckInFactory(goal=goal, date="2026-10-01", value=Decimal("99.70"))
+    client.force_login(head_a)
+    url = reverse("departments:checkin-create", args=[goal.pk])
+    response = client.post(
+        url, {"date": "2026-11-01", "value": "99.91", "confidence": "4", "comment": "Better"}
+    )
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert goal.current == Decimal("99.91")
+    assert list(goal.checkins.values_list("value", flat=True)) == [
+        Decimal("99.70"),
+        Decimal("99.91"),
+    ]
+    page = client.get(goal.get_absolute_url())
+    assert "99.91" in page.text and "Better" in page.text
+
+
+def test_checkin_confidence_out_of_range_is_refused(
+    client: Any, head_a: Any, dept_a: Any
+) -> None:
+    goal = factories.GoalFactory(department=dept_a)
+    client.force_login(head_a)
+    url = reverse("departments:checkin-create", args=[goal.pk])
+    response = client.post(url, {"date": "2026-11-01", "value": "1", "confidence": "9"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text or "less than or equal to 5" in response.text
+    assert not goal.checkins.exists()
+
+
+def test_goal_pages_refuse_other_methods(client: Any, head_a: Any, dept_a: Any) -> None:
+    goal = factories.GoalFactory(department=dept_a)
+    client.force_login(head_a)
+    assert client.post(goal.get_absolute_url()).status_code == 405
+    assert client.delete(reverse("departments:goal-edit", args=[goal.pk])).status_code == 405
+
+
+def test_head_sees_only_their_department(client: Any, head_a: Any, dept_a: Any, dept_b: Any) -> None:
+    factories.GoalFactory(department=dept_a, title="Ours")
+    factories.GoalFactory(department=dept_b, title="Theirs")
+    client.force_login(head_a)
+    for url in (reverse("departments:goal-list"), reverse("departments:department-list"), "/"):
+        text = client.get(url).text
+        assert "Theirs" not in text and "Sales" not in text, url
+    assert client.get(dept_b.get_absolute_url()).status_code == 404
