@@ -22,8 +22,12 @@ def database_ok() -> bool:
 
 
 def broker_ok(timeout: float = 2.0) -> bool:
+    # `timeout` in ensure_connection only bounds the connect; a broker that accepts the
+    # connection but never answers would hold the probe (and a web worker) forever, so
+    # the socket reads are bounded too. Transports without these options ignore them.
+    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(connect_timeout=timeout, transport_options=options) as conn:
             conn.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, timeout=timeout
             )

@@ -78,7 +78,7 @@ def parameter_names(pattern: Any) -> list[str]:
     converters = getattr(pattern, "converters", None)
     if converters:
         return list(converters)
-    return list(getattr(pattern, "regex").groupindex)
+    return list(pattern.regex.groupindex)
 
 
 URLS = discover()
@@ -180,4 +180,3 @@ def test_admin_is_for_staff_only(head_a: Any, ciso: Any, admin_user: Any) -> Non
         response = client_for(user).get(reverse("admin:index"))
         assert response.status_code == 302
     assert client_for(admin_user).get(reverse("admin:index")).status_code == 200
-

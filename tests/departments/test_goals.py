@@ -84,9 +84,7 @@ def test_checkin_moves_the_goal_and_keeps_history(client: Any, head_a: Any, dept
     assert "99.91" in page.text and "Better" in page.text
 
 
-def test_checkin_confidence_out_of_range_is_refused(
-    client: Any, head_a: Any, dept_a: Any
-) -> None:
+def test_checkin_confidence_out_of_range_is_refused(client: Any, head_a: Any, dept_a: Any) -> None:
     goal = factories.GoalFactory(department=dept_a)
     client.force_login(head_a)
     url = reverse("departments:checkin-create", args=[goal.pk])
@@ -103,7 +101,9 @@ def test_goal_pages_refuse_other_methods(client: Any, head_a: Any, dept_a: Any) 
     assert client.delete(reverse("departments:goal-edit", args=[goal.pk])).status_code == 405
 
 
-def test_head_sees_only_their_department(client: Any, head_a: Any, dept_a: Any, dept_b: Any) -> None:
+def test_head_sees_only_their_department(
+    client: Any, head_a: Any, dept_a: Any, dept_b: Any
+) -> None:
     factories.GoalFactory(department=dept_a, title="Ours")
     factories.GoalFactory(department=dept_b, title="Theirs")
     client.force_login(head_a)
