@@ -5,9 +5,10 @@ from typing import Any
 from django import forms
 
 from departments.models import CheckIn, Goal
+from departments.versioning import VersionedModelForm
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(VersionedModelForm):
     class Meta:
         model = Goal
         fields = [

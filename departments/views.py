@@ -102,10 +102,7 @@ def goal_edit(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     goal = get_goal_for(request.user, goal_id, write=True)
     department = goal.department
     form = GoalForm(request.POST or None, instance=goal, owner_choices=_owner_choices(department))
-    if request.method == "POST" and form.is_valid():
-        goal = form.save(commit=False)
-        goal.version += 1
-        goal.save()
+    if request.method == "POST" and form.is_valid() and form.save() is not None:
         messages.success(request, f"Goal “{goal.title}” saved.")
         return redirect(goal)
     context = {"form": form, "department": department, "goal": goal}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
+from departments import roles
 from departments.http import HtmxHttpRequest
+from objectives.forms import InitiativeForm
 from objectives.models import (
     Initiative,
     InitiativeStatus,
@@ -53,3 +57,28 @@ def initiative_list(request: HtmxHttpRequest) -> HttpResponse:
 def initiative_detail(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
     initiative = get_initiative_for(request.user, initiative_id)
     return render(request, "objectives/initiative_detail.html", {"initiative": initiative})
+
+
+@require_http_methods(["GET", "POST"])
+def initiative_create(request: HtmxHttpRequest) -> HttpResponse:
+    if not roles.is_ciso(request.user):
+        raise PermissionDenied("Only the security team creates initiatives.")
+    initial = {"owner": request.user, "objective": request.GET.get("objective")}
+    form = InitiativeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        initiative = form.save()
+        messages.success(request, f"Initiative “{initiative.title}” created.")
+        return redirect(initiative)
+    return render(request, "objectives/initiative_form.html", {"form": form, "initiative": None})
+
+
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
+    initiative = get_initiative_for(request.user, initiative_id, write=True)
+    form = InitiativeForm(request.POST or None, instance=initiative)
+    if request.method == "POST" and form.is_valid():
+        initiative = form.save()
+        messages.success(request, f"Initiative “{initiative.title}” saved.")
+        return redirect(initiative)
+    context = {"form": form, "initiative": initiative}
+    return render(request, "objectives/initiative_form.html", context)

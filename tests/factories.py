@@ -10,7 +10,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
-from departments.models import CheckIn, Department, Goal, GoalCategory, GoalStatus
+from departments.models import (
+    CheckIn,
+    Department,
+    Goal,
+    GoalCategory,
+    GoalStatus,
+    ProcessDocument,
+)
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
 from objectives.models import Initiative, InitiativeStatus, Pillar, SecurityObjective
 
@@ -124,3 +131,15 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     hours_per_week = Decimal("4.0")
     people_affected = 12
     processes_touched = "Deployments"
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcessDocument
+
+    department = factory.SubFactory(DepartmentFactory)
+    title = "Change management procedure"
+    file = factory.django.FileField(filename="procedure.md", data=b"# Procedure\n\nStep one.\n")
+    original_name = "procedure.md"
+    content_type = "text/markdown"
+    size = 24

@@ -1,0 +1,1 @@
+"""Alignment views, one module per subject (core pages, matrix, assessments, dashboard)."""
