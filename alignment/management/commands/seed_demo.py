@@ -492,6 +492,10 @@ class Command(BaseCommand):
             )
         if options["if_empty"] and Department.objects.exists():
             self.stdout.write("Database already has data; not seeding.")
+            self.stdout.write(
+                "Demo logins (if this database was seeded): ciso, exec, admin, "
+                f"head-<department>; password: {settings.DEMO_PASSWORD}"
+            )
             return
         seeder = Seeder(timezone.localdate())
         with transaction.atomic():
