@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("departments.urls")),
     path("", include("objectives.urls")),
     path("", include("alignment.app_urls")),
+    path("", include("business_cases.urls")),
 ]
 
 handler403 = "alignment.views.core.permission_denied"
