@@ -31,7 +31,10 @@ def mute_listener() -> Iterator[int]:
 
 
 def point_broker_at(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
-    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{port}/0")
+    # All three: with CELERY_BROKER_URL in the environment Celery also fills the
+    # read/write URLs, which win over broker_url.
+    for key in ("broker_url", "broker_write_url", "broker_read_url"):
+        monkeypatch.setitem(app.conf, key, f"redis://127.0.0.1:{port}/0")
     monkeypatch.setitem(app.conf, "broker_transport_options", {})
 
 
