@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alignment.middleware.UserTimezoneMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,7 +173,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Email -----------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="filemail://" + str(VAR_DIR / "mail"))
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+    # django-environ drops the leading "/" of filemail:///an/absolute/path, which would
+    # put the mail under the current directory instead of var/mail/.
+    _path = (_email.get("EMAIL_FILE_PATH") or "").lstrip("/")
+    _email["EMAIL_FILE_PATH"] = "/" + _path if _path else str(VAR_DIR / "mail")
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Meeting of the Minds <security@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -201,6 +205,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# The outbox (alignment/outbox.py): a claimed email is someone else's to retry once its
+# lease runs out; an SMTP error is retried after base × 2^(attempts − 1) seconds.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
+# Meetings are materialised this far ahead (alignment/meeting_services.py).
+MEETING_HORIZON_DAYS = 90
 
 # --- Security --------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

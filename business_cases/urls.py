@@ -1,7 +1,26 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from business_cases import views
 
 app_name = "business_cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("business-cases/", views.case_list, name="case-list"),
+    path("business-cases/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path(
+        "initiatives/<int:initiative_id>/business-case/new/",
+        views.case_create,
+        name="case-create",
+    ),
+    path("business-cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("business-cases/<int:case_id>/edit/", views.case_edit, name="case-edit"),
+    path("business-cases/<int:case_id>/figures/", views.case_figures, name="case-figures"),
+    path("business-cases/<int:case_id>/submit/", views.case_submit, name="case-submit"),
+    path("business-cases/<int:case_id>/revise/", views.case_revise, name="case-revise"),
+    path("business-cases/<int:case_id>/decide/", views.case_decide, name="case-decide"),
+    path("business-cases/<int:case_id>/history/", views.case_history, name="case-history"),
+    path("business-cases/<int:case_id>/print/", views.case_print, name="case-print"),
+    path("business-cases/<int:case_id>/case.pdf", views.case_pdf, name="case-pdf"),
+]

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django import forms
 
-from departments.models import CheckIn, Goal
+from departments import documents
+from departments.models import CheckIn, Goal, ProcessDocument
 from departments.versioning import VersionedModelForm
+
+# Browsers' date inputs speak ISO 8601 whatever the locale; en-GB's first input format
+# (dd/mm/yyyy) would leave an edited goal's due date blank.
+ISO_DATE = "%Y-%m-%d"
 
 
 class GoalForm(VersionedModelForm):
@@ -25,7 +31,7 @@ class GoalForm(VersionedModelForm):
             "status",
         ]
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -36,13 +42,81 @@ class GoalForm(VersionedModelForm):
 
 
 class CheckInForm(forms.ModelForm):
+    """A dated value with a confidence; the date defaults to today (the model's default)."""
+
     class Meta:
         model = CheckIn
         fields = ["date", "value", "confidence", "comment"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
             "confidence": forms.Select(
                 choices=[(n, f"{n} of 5") for n in range(1, 6)],
             ),
             "comment": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("confidence", 3)  # the middle, not the bleakest, by default
+
+
+def inline_checkin_form(goal: Goal, data: Any = None) -> CheckInForm:
+    """The check-in form of one goal's row: ids unique per goal, names as the plain form's,
+    so the same endpoint serves the goal page's form and every row's."""
+    form = CheckInForm(data, auto_id=f"id_checkin_{goal.pk}_%s")
+    form.fields["comment"].widget.attrs["rows"] = 1
+    return form
+
+
+class DocumentForm(forms.ModelForm):
+    """An upload, checked by content (departments/documents.py); the view stores it."""
+
+    class Meta:
+        model = ProcessDocument
+        fields = ["title", "file"]
+        widgets = {
+            "file": forms.ClearableFileInput(
+                attrs={"accept": ",".join(documents.ACCEPTED_EXTENSIONS)}
+            ),
+        }
+        help_texts = {
+            "file": f"{documents.ACCEPTED_LABEL}; at most {documents.MAX_DOCUMENT_LABEL}.",
+            "title": "Leave empty to use the file's name.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.kind: documents.DocumentKind | None = None
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return upload
+        try:
+            self.kind = documents.check_document(upload, upload.name, upload.size)
+        except documents.DocumentRejected as rejected:
+            raise forms.ValidationError(str(rejected), code="rejected") from rejected
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None and self.kind is not None:
+            name = PurePath(upload.name).name[:255]
+            self.instance.original_name = name
+            self.instance.content_type = self.kind.content_type
+            self.instance.size = upload.size
+            if not cleaned.get("title"):
+                cleaned["title"] = PurePath(name).stem[:200] or name
+        return cleaned
+
+
+class DocumentReviewForm(forms.Form):
+    review_note = forms.CharField(
+        label="Review note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What you checked, or what should change.",
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from departments import roles
+from departments import documents, roles
 
 ZERO = Decimal("0")
 
@@ -181,6 +181,15 @@ class Goal(models.Model):
     def is_overdue(self) -> bool:
         return self.status != GoalStatus.DONE and self.due_date < timezone.localdate()
 
+    def trend(self, limit: int = 12) -> list[Decimal]:
+        """The latest check-in values, oldest first, for a sparkline.
+
+        Reads `self.checkins.all()`, so a page listing goals prefetches the check-ins
+        (CheckIn's default ordering is by date) and this costs no query per goal.
+        """
+        values = [checkin.value for checkin in self.checkins.all()]
+        return values[-limit:]
+
 
 def get_goal_for(user: Any, pk: int, *, write: bool = False) -> Goal:
     """The goal, or 404 if the user may not see it, or 403 if they may not change it."""
@@ -226,6 +235,13 @@ def document_upload_to(instance: ProcessDocument, filename: str) -> str:
     return f"documents/{instance.department_id}/{uuid.uuid4().hex}{suffix}"
 
 
+class ProcessDocumentQuerySet(models.QuerySet["ProcessDocument"]):
+    def visible_to(self, user: Any) -> ProcessDocumentQuerySet:
+        if roles.reads_everything(user):
+            return self
+        return self.filter(department__in=roles.member_department_ids(user))
+
+
 class ProcessDocument(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=200)
@@ -244,11 +260,73 @@ class ProcessDocument(models.Model):
     review_note = models.TextField(blank=True)
     history = HistoricalRecords()
 
+    objects = ProcessDocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["department", "-uploaded_at"]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("departments:document-download", args=[self.pk])
+
+    @property
+    def type_label(self) -> str:
+        """'PDF', 'Word document'…: the type detected at upload, in words."""
+        kind = next((k for k in documents.KINDS if k.content_type == self.content_type), None)
+        return kind.label if kind else (self.content_type or "unknown type")
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
+
+    def mark_reviewed(self, *, by: Any, note: str) -> None:
+        """The security team has read it; a second review replaces the first's note."""
+        self.reviewed_at = timezone.now()
+        self.reviewed_by = by
+        self.review_note = note
+        self.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+
+
+def get_document_for(
+    user: Any, pk: int, *, write: bool = False, review: bool = False
+) -> ProcessDocument:
+    """The document, or 404 if the user may not see its department, or 403 if they may not
+    change it (`write`: its department's head) or review it (`review`: the security team)."""
+    document = get_object_or_404(
+        ProcessDocument.objects.select_related("department", "uploaded_by", "reviewed_by"),
+        pk=pk,
+    )
+    if not roles.can_read_department(user, document.department):
+        raise Http404("No such document.")
+    if write and not roles.can_write_department(user, document.department):
+        raise PermissionDenied("Only the head of this department can change its documents.")
+    if review and not roles.is_ciso(user):
+        raise PermissionDenied("Only the security team reviews process documents.")
+    return document
+
+
+def store_document(
+    document: ProcessDocument, *, department: Department, uploaded_by: Any
+) -> ProcessDocument:
+    """Save an uploaded document; if the row cannot be written, remove the stored file too.
+
+    The file is written to storage before the row is inserted (FileField.pre_save), so a
+    failing insert would otherwise leave an orphan file under MEDIA_ROOT.
+    """
+    document.department = department
+    document.uploaded_by = uploaded_by
+    try:
+        with transaction.atomic():
+            document.save()
+    except Exception:
+        # `_committed` turns true once the file is in storage; before that, `name` is the
+        # uploader's file name, which must never be handed to `delete`.
+        if document.file and getattr(document.file, "_committed", False):
+            document.file.storage.delete(document.file.name)
+        raise
+    return document
 
 
 def record_checkin(checkin: CheckIn, *, goal: Goal, author: Any) -> CheckIn:

@@ -18,9 +18,10 @@ from django.utils import timezone
 class StaleVersion(Exception):
     """The object changed since the form was rendered."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, stored_version: int) -> None:
         super().__init__(message)
         self.message = message
+        self.stored_version = stored_version
 
 
 def stale_message(instance: models.Model) -> str:
@@ -43,7 +44,8 @@ def save_versioned(instance: models.Model, expected_version: int, **save_kwargs:
         current = model._default_manager.select_for_update().filter(pk=instance.pk)
         stored = current.values_list("version", flat=True).first()
         if stored is not None and stored != expected_version:
-            raise StaleVersion(stale_message(model._default_manager.get(pk=instance.pk)))
+            stored_instance = model._default_manager.get(pk=instance.pk)
+            raise StaleVersion(stale_message(stored_instance), stored_version=stored)
         instance.version = (stored or 0) + 1  # type: ignore[attr-defined]
         instance.save(**save_kwargs)
 
@@ -52,7 +54,9 @@ class VersionedModelForm(forms.ModelForm):
     """A ModelForm that refuses to overwrite a newer version of its instance.
 
     Call `form.save()` as usual; a stale save raises no exception to the view: the form
-    gains a non-field error and `save()` returns None, so the view re-renders it.
+    gains a non-field error and `save()` returns None, so the view re-renders it. The
+    re-rendered form carries the stored version, so that once the user has reviewed the
+    other change, saving again goes through.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -73,6 +77,8 @@ class VersionedModelForm(forms.ModelForm):
             save_versioned(instance, expected if expected is not None else instance.version)
         except StaleVersion as stale:
             self.add_error(None, stale.message)
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = str(stale.stored_version)
             return None
         self.save_m2m()
         return instance

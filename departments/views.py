@@ -1,25 +1,53 @@
-"""Department pages: the list, a department with its goals, goals and check-ins."""
+"""Department pages: the list, a department with its goals, goals and check-ins,
+and the department's process documents."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from departments import roles
-from departments.forms import CheckInForm, GoalForm
+from departments.forms import (
+    CheckInForm,
+    DocumentForm,
+    DocumentReviewForm,
+    GoalForm,
+    inline_checkin_form,
+)
 from departments.http import HtmxHttpRequest
 from departments.models import (
+    CheckIn,
     Department,
     Goal,
     GoalStatus,
+    ProcessDocument,
     get_department_for,
+    get_document_for,
     get_goal_for,
     record_checkin,
+    store_document,
 )
+
+DETAIL_TEMPLATE = "departments/department_detail.html"
+
+
+@require_GET
+def my_department(request: HtmxHttpRequest) -> HttpResponse:
+    """A head lands on the department they head; everyone else on the list they may see."""
+    user = request.user
+    department_ids = roles.headed_department_ids(user)
+    if not department_ids and not roles.reads_everything(user):
+        department_ids = roles.member_department_ids(user)  # a key leader's department
+    if len(department_ids) == 1:
+        slug = Department.objects.filter(pk__in=department_ids).values_list("slug", flat=True)
+        return redirect("departments:department-detail", slug=slug.get())
+    return redirect("departments:department-list")
 
 
 @require_GET
@@ -39,18 +67,43 @@ def department_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "departments/department_list.html", {"departments": departments})
 
 
+def _goals_with_trends(department: Department) -> list[Goal]:
+    # Check-ins prefetched in CheckIn's default order (by date): `goal.trend()` is free.
+    goals = department.goals.select_related("owner").prefetch_related("checkins")
+    return list(goals.order_by("due_date", "title"))
+
+
+def _review_form(document: ProcessDocument, data: Any = None) -> DocumentReviewForm:
+    return DocumentReviewForm(
+        data, initial={"review_note": document.review_note}, auto_id=f"id_review_{document.pk}_%s"
+    )
+
+
+def _documents_context(request: HtmxHttpRequest, department: Department) -> dict[str, Any]:
+    """The documents section: the list (with a review form each for the security team)
+    and, for the department's head, the upload form."""
+    can_review = roles.is_ciso(request.user)
+    documents = department.documents.select_related("uploaded_by", "reviewed_by")
+    return {
+        "department": department,
+        "document_rows": [(d, _review_form(d) if can_review else None) for d in documents],
+        "can_review": can_review,
+        "can_write": roles.can_write_department(request.user, department),
+        "document_form": DocumentForm(),
+    }
+
+
 @require_GET
 def department_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     department = get_department_for(request.user, slug)
-    goals = department.goals.select_related("owner").order_by("due_date", "title")
+    can_write = roles.can_write_department(request.user, department)
+    goals = _goals_with_trends(department)
     context = {
-        "department": department,
-        "goals": goals,
+        **_documents_context(request, department),
+        "goal_rows": [(g, inline_checkin_form(g) if can_write else None) for g in goals],
         "key_leaders": department.key_leaders.order_by("last_name", "first_name"),
-        "documents": department.documents.all(),
-        "can_write": roles.can_write_department(request.user, department),
     }
-    return render(request, "departments/department_detail.html", context)
+    return render(request, DETAIL_TEMPLATE, context)
 
 
 @require_GET
@@ -68,9 +121,11 @@ def goal_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def goal_detail(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     goal = get_goal_for(request.user, goal_id)
+    checkins = list(goal.checkins.select_related("author").order_by("-date", "-created_at"))
     context = {
         "goal": goal,
-        "checkins": goal.checkins.select_related("author").order_by("-date", "-created_at"),
+        "checkins": checkins,
+        "trend": [checkin.value for checkin in reversed(checkins)][-12:],
         "can_write": roles.can_write_department(request.user, goal.department),
         "checkin_form": CheckInForm(),
     }
@@ -109,12 +164,87 @@ def goal_edit(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     return render(request, "departments/goal_form.html", context)
 
 
+def _goal_row(
+    request: HtmxHttpRequest, goal_id: int, form: CheckInForm, recorded: CheckIn | None = None
+) -> HttpResponse:
+    """The department page's row of one goal, re-read with its check-ins for the sparkline."""
+    goal = Goal.objects.select_related("owner").prefetch_related("checkins").get(pk=goal_id)
+    context = {"goal": goal, "checkin_form": form, "can_write": True, "recorded": recorded}
+    return render(request, f"{DETAIL_TEMPLATE}#goal-row", context)
+
+
 @require_http_methods(["GET", "POST"])
 def checkin_create(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
+    """Log a check-in. Under HTMX the answer is the goal's row on the department page
+    (with the new value, progress and sparkline, or the form and its errors); otherwise
+    the goal page after a save, or the form page."""
     goal = get_goal_for(request.user, goal_id, write=True)
-    form = CheckInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        record_checkin(form.save(commit=False), goal=goal, author=request.user)
+    data = request.POST if request.method == "POST" else None
+    form = inline_checkin_form(goal, data) if request.htmx else CheckInForm(data)
+    if form.is_bound and form.is_valid():
+        checkin = record_checkin(form.save(commit=False), goal=goal, author=request.user)
+        if request.htmx:
+            return _goal_row(request, goal.pk, inline_checkin_form(goal), recorded=checkin)
         messages.success(request, "Check-in recorded.")
         return redirect(goal)
+    if request.htmx:
+        return _goal_row(request, goal.pk, form)
     return render(request, "departments/checkin_form.html", {"form": form, "goal": goal})
+
+
+@require_http_methods(["GET", "POST"])
+def document_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The head uploads a process document; a rejected file leaves no row and no file."""
+    department = get_department_for(request.user, slug, write=True)
+    is_post = request.method == "POST"
+    form = DocumentForm(request.POST, request.FILES) if is_post else DocumentForm()
+    uploaded = None
+    if is_post and form.is_valid():
+        uploaded = store_document(
+            form.save(commit=False), department=department, uploaded_by=request.user
+        )
+        if not request.htmx:
+            messages.success(request, f"Document “{uploaded.title}” uploaded.")
+            return redirect(f"{department.get_absolute_url()}#documents")
+        form = DocumentForm()
+    if request.htmx:
+        context = {**_documents_context(request, department), "document_form": form}
+        return render(request, f"{DETAIL_TEMPLATE}#documents", {**context, "uploaded": uploaded})
+    context = {"form": form, "department": department}
+    return render(request, "departments/document_form.html", context)
+
+
+@require_GET
+def document_download(request: HtmxHttpRequest, document_id: int) -> FileResponse:
+    """The file, as an attachment under its original name, to readers of its department."""
+    document = get_document_for(request.user, document_id)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError) as missing:
+        raise Http404("The file of this document is missing.") from missing
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name or document.file.name.rsplit("/", 1)[-1],
+        content_type=document.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def document_review(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
+    """The security team marks a document as reviewed, with a note."""
+    document = get_document_for(request.user, document_id, review=True)
+    form = _review_form(document, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        document.mark_reviewed(by=request.user, note=form.cleaned_data["review_note"])
+        if not request.htmx:
+            messages.success(request, f"“{document.title}” marked as reviewed.")
+            return redirect(f"{document.department.get_absolute_url()}#document-row-{document.pk}")
+        form = _review_form(document)
+    if request.htmx:
+        context = {"document": document, "review_form": form, "can_review": True}
+        return render(request, f"{DETAIL_TEMPLATE}#document-row", context)
+    context = {"document": document, "form": form}
+    return render(request, "departments/document_review.html", context)

@@ -20,16 +20,38 @@ from django.apps import apps
 from django.core import serializers
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from alignment.models import ActionItem
+from business_cases.models import CaseStatus
 from tests import factories
+from tests.alignment.meeting_helpers import one_on_one
+from tests.business_cases import factories as business_case_factories
 
-PUBLIC = {"login", "healthz"}
+# Reached without a session: signed answer links and secret calendar-feed URLs.
+PUBLIC = {"login", "healthz", "meeting-answer", "calendar-feed"}
+# A user's own settings, which every role may change for themselves.
+OWN_DATA = {"logout", "meeting-profile", "feed-revoke"}
+# What an executive's POST may change: their decision on a business case.
+EXECUTIVE_WRITES = {"case-decide"}
 # Roles for which nothing in the world below is theirs to change.
 READ_ONLY_ROLES = {"head_a", "executive"}
 # Django's admin guards itself (staff only); tests/alignment/test_admin.py covers it.
 SKIPPED_NAMESPACES = {"admin"}
-# Parameters that point at one department's data.
-DEPARTMENT_KWARGS = {"slug", "goal_id", "checkin_id", "document_id", "link_id", "assessment_id"}
+# Parameters that point at data the head of department A may not see: department B's
+# data, head B's meetings, and business cases (security team and executives only).
+DEPARTMENT_KWARGS = {
+    "slug",
+    "goal_id",
+    "checkin_id",
+    "document_id",
+    "link_id",
+    "assessment_id",
+    "series_id",
+    "occurrence_id",
+    "item_id",
+    "case_id",
+}
 PROJECT_APPS = ["departments", "objectives", "business_cases", "alignment"]
 
 # One payload that every form of the project would accept, so that a POST which
@@ -108,6 +130,21 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         "objective_id": initiative.objective_id,
         "initiative_id": initiative.pk,
     }
+    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b, now=timezone.now())
+    occurrence = series.occurrences.order_by("start").first()
+    case = business_case_factories.sso_case(
+        author=ciso, initiative=initiative, status=CaseStatus.SUBMITTED
+    )
+    objects.update(
+        series_id=series.pk,
+        occurrence_id=occurrence.pk,
+        item_id=ActionItem.objects.create(
+            occurrence=occurrence, title="Send the runbook", owner=head_b
+        ).pk,
+        # Not a valid signature or feed token: those must answer 4xx, never 500.
+        token="not-a-valid-token",
+        case_id=case.pk,
+    )
     users = {"ciso": ciso, "executive": executive, "head_a": head_a, "head_b": head_b}
     return World(objects=objects, users=users)
 
@@ -151,14 +188,16 @@ def test_url_answers_every_role_without_error(name: str, pattern: Any, world: Wo
             assert anonymous["Location"].startswith(reverse("login")), (method, url)
 
         for role, user in world.users.items():
-            guarded = role in READ_ONLY_ROLES and short_name not in PUBLIC | {"logout"}
+            exempt = PUBLIC | OWN_DATA | (EXECUTIVE_WRITES if role == "executive" else set())
+            guarded = role in READ_ONLY_ROLES and short_name not in exempt
             before = snapshot() if guarded and method == "post" else None
             response = getattr(client_for(user), method)(
                 url, VALID_POST if method == "post" else {}
             )
             assert response.status_code < 500 or short_name == "healthz", (role, method, url)
             if role == "head_a" and department_scoped:
-                allowed = {403, 404} if method == "get" else {403, 404, 405}
+                # 405 reveals nothing either: the method is refused before any lookup.
+                allowed = {403, 404, 405}
                 assert response.status_code in allowed, (role, method, url, response.status_code)
             if before is not None:
                 assert snapshot() == before, f"{role} {method.upper()} {url} changed data"

@@ -1,4 +1,4 @@
-"""Where business and security meet: alignment links and impact assessments."""
+"""Where business and security meet: links, impact assessments, meetings and their outbox."""
 
 from __future__ import annotations
 
@@ -6,18 +6,63 @@ from alignment.models.impact import (
     Agreement,
     ImpactAssessment,
     get_assessment_for,
+    get_assessment_to_answer,
 )
 from alignment.models.links import (
     AlignmentLink,
     Relation,
     get_link_for,
 )
+from alignment.models.meetings import (
+    ActionItem,
+    Decision,
+    MeetingAnswer,
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    OccurrenceStatus,
+    Response,
+    SeriesAttendee,
+    get_action_item_for,
+    get_occurrence_for,
+    get_occurrence_to_note,
+    get_series_for,
+)
+from alignment.models.outbox import (
+    DigestMessage,
+    InviteMessage,
+    InviteMethod,
+    OutboxStatus,
+    Reminder,
+)
+from alignment.models.profiles import UserProfile, profile_for
 
 __all__ = [
+    "ActionItem",
     "Agreement",
     "AlignmentLink",
+    "Decision",
+    "DigestMessage",
     "ImpactAssessment",
+    "InviteMessage",
+    "InviteMethod",
+    "MeetingAnswer",
+    "MeetingKind",
+    "MeetingSeries",
+    "Occurrence",
+    "OccurrenceStatus",
+    "OutboxStatus",
     "Relation",
+    "Reminder",
+    "Response",
+    "SeriesAttendee",
+    "UserProfile",
+    "get_action_item_for",
     "get_assessment_for",
+    "get_assessment_to_answer",
     "get_link_for",
+    "get_occurrence_for",
+    "get_occurrence_to_note",
+    "get_series_for",
+    "profile_for",
 ]

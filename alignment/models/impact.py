@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
@@ -32,7 +33,8 @@ class ImpactAssessmentQuerySet(models.QuerySet["ImpactAssessment"]):
         return self.filter(department__in=roles.member_department_ids(user))
 
     def current(self) -> ImpactAssessmentQuerySet:
-        """Assessments of initiatives that still run or are coming."""
+        """Assessments of initiatives not cancelled: done ones count, their process still
+        runs (see alignment/dashboard.py)."""
         return self.exclude(initiative__status=InitiativeStatus.CANCELLED)
 
     def awaiting_head(self) -> ImpactAssessmentQuerySet:
@@ -96,6 +98,34 @@ class ImpactAssessment(models.Model):
     def __str__(self) -> str:
         return f"{self.initiative} on {self.department}"
 
+    @property
+    def counts_against_budget(self) -> bool:
+        """A cancelled initiative adds no work; every other one does (see alignment.dashboard)."""
+        return self.initiative.status != InitiativeStatus.CANCELLED
+
+    def reopen_if_hours_changed(self, previous_hours: Decimal) -> bool:
+        """The head agreed (or not) to a number: new hours need a new answer.
+
+        Call after setting the new hours and before saving; True when the answer was reset.
+        """
+        if self.hours_per_week == previous_hours or self.head_agreement == Agreement.PENDING:
+            return False
+        self.head_agreement = Agreement.PENDING
+        self.head_answered_at = None
+        return True
+
+    def record_answer(self, agreement: str, comment: str, *, at: dt.datetime) -> None:
+        """The head's answer. Disagreeing needs a reason: the security team acts on it."""
+        if agreement not in (Agreement.AGREED, Agreement.DISAGREED):
+            raise ValidationError({"head_agreement": "Agree or disagree."})
+        if agreement == Agreement.DISAGREED and not comment.strip():
+            raise ValidationError(
+                {"head_comment": "Say why you disagree: the security team reads it."}
+            )
+        self.head_agreement = agreement
+        self.head_comment = comment.strip()
+        self.head_answered_at = at
+
 
 def get_assessment_for(user: Any, pk: int, *, write: bool = False) -> ImpactAssessment:
     assessment = get_object_or_404(
@@ -105,4 +135,12 @@ def get_assessment_for(user: Any, pk: int, *, write: bool = False) -> ImpactAsse
         raise Http404("No such assessment.")
     if write and not roles.is_ciso(user):
         raise PermissionDenied("Only the security team changes impact assessments.")
+    return assessment
+
+
+def get_assessment_to_answer(user: Any, pk: int) -> ImpactAssessment:
+    """The assessment, if `user` heads its department: 404 if they may not see it, else 403."""
+    assessment = get_assessment_for(user, pk)
+    if not roles.heads(user, assessment.department):
+        raise PermissionDenied("Only the head of this department answers its assessments.")
     return assessment

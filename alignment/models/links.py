@@ -36,7 +36,8 @@ class AlignmentLinkQuerySet(models.QuerySet["AlignmentLink"]):
 
     def unmitigated(self) -> AlignmentLinkQuerySet:
         """Conflicts without a mitigation: the ones the programme must not leave open."""
-        return self.conflicts().filter(mitigation="")
+        # Whitespace-only counts as empty, exactly as `is_unmitigated_conflict` reads it.
+        return self.conflicts().filter(mitigation__regex=r"^\s*$")
 
 
 class AlignmentLink(models.Model):

@@ -7,11 +7,15 @@ these inclusion tags. Each starts from what the requesting user may see.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
 
+from alignment import dashboard
+from alignment.assessment_forms import AnswerForm
 from alignment.models import AlignmentLink, ImpactAssessment
+from departments import roles
 
 register = template.Library()
 
@@ -40,32 +44,53 @@ def initiative_links(context: dict[str, Any], initiative: Any) -> dict[str, Any]
     return {"links": links, "show": "goal"}
 
 
+def _assessment_rows(
+    user: Any, assessments: Iterable[ImpactAssessment], loads: dict[int, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One row per assessment: the head of its department gets an answer form in it."""
+    rows = []
+    for a in assessments:
+        form = None
+        if roles.heads(user, a.department):
+            form = AnswerForm(instance=a, auto_id=f"id_answer{a.pk}_%s")
+        load = loads.get(a.department_id) if loads is not None else None
+        rows.append({"a": a, "form": form, "load": load})
+    return rows
+
+
 @register.inclusion_tag("alignment/_assessments.html", takes_context=True)
 def department_assessments(context: dict[str, Any], department: Any) -> dict[str, Any]:
+    """The department's impact assessments, its friction budget, and the head's answers."""
     user = context["request"].user
     assessments = (
         ImpactAssessment.objects.visible_to(user)
         .filter(department=department)
-        .select_related("initiative")
+        .select_related("initiative", "department")
         .order_by("initiative__title")
     )
-    total = sum((a.hours_per_week for a in assessments), start=department.friction_budget_hours * 0)
     return {
-        "assessments": assessments,
+        "rows": _assessment_rows(user, assessments),
         "show": "initiative",
-        "total_hours": total,
-        "budget": department.friction_budget_hours,
-        "over_budget": total > department.friction_budget_hours,
+        "department": department,
+        "friction": dashboard.friction_for(department),
+        "can_edit": roles.is_ciso(user),
     }
 
 
 @register.inclusion_tag("alignment/_assessments.html", takes_context=True)
 def initiative_assessments(context: dict[str, Any], initiative: Any) -> dict[str, Any]:
+    """The initiative's impact on each department, with each department's whole load."""
     user = context["request"].user
-    assessments = (
+    assessments = list(
         ImpactAssessment.objects.visible_to(user)
         .filter(initiative=initiative)
-        .select_related("department")
+        .select_related("initiative", "department")
         .order_by("department__name")
     )
-    return {"assessments": assessments, "show": "department", "total_hours": None}
+    loads = dashboard.friction_by_department(a.department for a in assessments)
+    return {
+        "rows": _assessment_rows(user, assessments, {f.department.pk: f for f in loads}),
+        "show": "department",
+        "initiative": initiative,
+        "can_edit": roles.is_ciso(user),
+    }

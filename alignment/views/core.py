@@ -3,54 +3,46 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from alignment import dashboard as figures
 from alignment import health
-from alignment.models import AlignmentLink, ImpactAssessment
+from alignment.views import dashboard as dashboard_views
 from departments import roles
 from departments.http import HtmxHttpRequest
 from departments.models import Department, Goal
-from objectives.models import Initiative, InitiativeStatus, SecurityObjective
 
 
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The dashboard for those who read everything; heads and leaders get their departments."""
     user = request.user
     if roles.reads_everything(user):
-        goals = Goal.objects.all()
-        links = AlignmentLink.objects.all()
-        by_status = dict(
-            Initiative.objects.values_list("status").annotate(n=Count("pk")).order_by()
-        )
-        context = {
-            "department_count": Department.objects.count(),
-            "goal_count": goals.count(),
-            "goals_at_risk": goals.at_risk().select_related("department")[:10],
-            "goals_at_risk_count": goals.at_risk().count(),
-            "objective_count": SecurityObjective.objects.count(),
-            "initiatives_by_status": [
-                (value, label, by_status.get(value, 0)) for value, label in InitiativeStatus.choices
-            ],
-            "unmitigated_conflicts": links.unmitigated()
-            .select_related("initiative", "goal__department")
-            .order_by("goal__department__name")[:10],
-            "unmitigated_count": links.unmitigated().count(),
-            "awaiting_count": ImpactAssessment.objects.awaiting_head().count(),
-        }
-        return render(request, "alignment/home_overview.html", context)
-    departments = Department.objects.visible_to(user).select_related("head")
-    goals = Goal.objects.visible_to(user).select_related("department", "owner")
-    assessments = (
-        ImpactAssessment.objects.visible_to(user)
+        return dashboard_views.dashboard(request)
+    departments = list(Department.objects.visible_to(user).select_related("head"))
+    goals = (
+        Goal.objects.visible_to(user)
+        .select_related("department")
+        .order_by("department__name", "due_date", "title")
+    )
+    headed = [d for d in departments if roles.heads(user, d)]
+    awaiting = (
+        figures.counted_assessments()
+        .filter(department__in=headed)
         .awaiting_head()
         .select_related("initiative", "department")
+        .order_by("department__name", "initiative__title")
     )
-    context = {"departments": departments, "goals": goals, "assessments": assessments}
+    context = {
+        "departments": departments,
+        "goals": goals,
+        "assessments": awaiting,
+        "friction": figures.friction_by_department(headed),
+    }
     return render(request, "alignment/home_department.html", context)
 
 

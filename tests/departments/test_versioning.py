@@ -42,3 +42,18 @@ def test_fresh_version_saves_and_raises_the_version(client: Any, head_a: Any, de
     client.post(url, {**GOAL_FORM, "version": goal.version})
     goal.refresh_from_db()
     assert goal.version == 2
+
+
+def test_after_a_refusal_a_reviewed_retry_saves(client: Any, head_a: Any, dept_a: Any) -> None:
+    goal = factories.GoalFactory(department=dept_a)
+    url = reverse("departments:goal-edit", args=[goal.pk])
+    client.force_login(head_a)
+    client.post(url, {**GOAL_FORM, "title": "First", "version": 1})
+    refused = client.post(url, {**GOAL_FORM, "title": "Second", "version": 1})
+    assert 'name="version" value="2"' in refused.text
+
+    retried = client.post(url, {**GOAL_FORM, "title": "Second", "version": 2})
+
+    assert retried.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.title, goal.version) == ("Second", 3)

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from alignment.management.demo_meetings import seed_meetings
 from alignment.models import AlignmentLink, ImpactAssessment
 from departments.models import CheckIn, Department, Goal
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
@@ -504,6 +505,7 @@ class Command(BaseCommand):
             seeder.seed_programme()
             seeder.seed_links()
             seeder.seed_assessments()
+            seed_meetings(seeder.users)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in as any of:"))
         self.stdout.write("  " + ", ".join(seeder.users))
         self.stdout.write(f"Password: {settings.DEMO_PASSWORD}")

@@ -1,0 +1,117 @@
+"""Forms for impact assessments, the head's answer and a department's friction budget."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from alignment.models import Agreement, ImpactAssessment
+from departments.models import Department
+from departments.versioning import VersionedModelForm
+
+
+class AssessmentForm(VersionedModelForm):
+    """The CISO's assessment of one initiative on one department.
+
+    A new assessment chooses its department; an existing one keeps it. Changing the hours
+    of an answered assessment sends it back to the head (ImpactAssessment.reopen_if_hours_changed).
+    """
+
+    class Meta:
+        model = ImpactAssessment
+        fields = [
+            "department",
+            "hours_per_week",
+            "people_affected",
+            "processes_touched",
+            "mitigation_plan",
+            "support_offered",
+        ]
+        widgets = {
+            "hours_per_week": forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
+            "people_affected": forms.NumberInput(attrs={"min": "0"}),
+            "processes_touched": forms.Textarea(attrs={"rows": 2}),
+            "mitigation_plan": forms.Textarea(attrs={"rows": 3}),
+            "support_offered": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "processes_touched": "Which of the department's processes change, e.g. deploys, "
+            "customer calls.",
+            "mitigation_plan": "What softens the impact.",
+            "support_offered": "What the security team does to help.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hours_before: Decimal | None = self.instance.hours_per_week
+        if self.instance.pk is not None:
+            del self.fields["department"]
+        else:
+            self.fields["department"].queryset = Department.objects.order_by("name")
+            self.fields["department"].empty_label = "Choose a department"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        department = cleaned.get("department")
+        if department is not None and self.instance.pk is None:
+            taken = ImpactAssessment.objects.filter(
+                initiative_id=self.instance.initiative_id, department=department
+            )
+            if taken.exists():
+                self.add_error(
+                    "department",
+                    f"{department.name} already has an impact assessment for this "
+                    "initiative: edit that one instead.",
+                )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Any:
+        if self.instance.pk is not None and self.hours_before is not None:
+            self.instance.reopen_if_hours_changed(self.hours_before)
+        return super().save(commit)
+
+
+class AnswerForm(VersionedModelForm):
+    """The head's agreement or disagreement, with a comment (required to disagree)."""
+
+    head_agreement = forms.ChoiceField(
+        label="Your answer",
+        choices=[(Agreement.AGREED, "I agree"), (Agreement.DISAGREED, "I disagree")],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = ImpactAssessment
+        fields = ["head_agreement", "head_comment"]
+        labels = {"head_comment": "Comment"}
+        widgets = {"head_comment": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.initial.get("head_agreement") == Agreement.PENDING:
+            self.initial["head_agreement"] = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        agreement = cleaned.get("head_agreement")
+        if agreement:
+            try:
+                self.instance.record_answer(
+                    agreement, cleaned.get("head_comment", ""), at=timezone.now()
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class FrictionBudgetForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["friction_budget_hours"]
+        widgets = {
+            "friction_budget_hours": forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
+        }

@@ -1,0 +1,124 @@
+"""The alignment matrix of one department: its goals × the initiatives, grouped by objective.
+
+Only one department's goals are ever laid out as columns, so a page never holds the
+cross product of every initiative with every goal. Everything here costs a fixed number
+of queries, whatever the number of goals, initiatives and links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from alignment.models import AlignmentLink, Relation
+from departments.models import Department, Goal
+from objectives.models import Initiative, SecurityObjective
+
+CONFLICT = Q(goals__links__relation=Relation.CONFLICTS)
+UNMITIGATED = CONFLICT & Q(goals__links__mitigation="")
+
+
+@dataclass(frozen=True)
+class Counters:
+    """Coverage of one department's goals by the security programme."""
+
+    goals: int = 0
+    goals_supported: int = 0
+    supports: int = 0
+    neutral: int = 0
+    conflicts: int = 0
+    unmitigated: int = 0
+
+    @property
+    def coverage_percent(self) -> int:
+        """goals with at least one supporting initiative ÷ goals, in whole per cent"""
+        return self.goals_supported * 100 // self.goals if self.goals else 0
+
+
+def counters_for(department: Department) -> Counters:
+    """The department's counters in one aggregate query (goals LEFT JOIN links)."""
+    supports = Q(links__relation=Relation.SUPPORTS)
+    conflicts = Q(links__relation=Relation.CONFLICTS)
+    row = Goal.objects.filter(department=department).aggregate(
+        goals=Count("pk", distinct=True),
+        goals_supported=Count("pk", filter=supports, distinct=True),
+        supports=Count("links", filter=supports),
+        neutral=Count("links", filter=Q(links__relation=Relation.NEUTRAL)),
+        conflicts=Count("links", filter=conflicts),
+        unmitigated=Count("links", filter=conflicts & Q(links__mitigation="")),
+    )
+    return Counters(**row)
+
+
+def with_conflict_counts(departments: QuerySet[Department]) -> QuerySet[Department]:
+    """Annotate `conflict_count` and `unmitigated_count` (for the department tabs' badges)."""
+    return departments.annotate(
+        conflict_count=Count("goals__links", filter=CONFLICT),
+        unmitigated_count=Count("goals__links", filter=UNMITIGATED),
+    )
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    goal: Goal
+    link: AlignmentLink | None
+
+
+@dataclass
+class MatrixRow:
+    initiative: Initiative
+    cells: list[MatrixCell]
+
+
+@dataclass
+class ObjectiveGroup:
+    objective: SecurityObjective
+    rows: list[MatrixRow] = field(default_factory=list)
+
+
+@dataclass
+class Matrix:
+    department: Department
+    goals: list[Goal]
+    groups: list[ObjectiveGroup]
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(group.rows) for group in self.groups)
+
+
+def build_matrix(
+    department: Department, *, objective: SecurityObjective | None = None, only_linked: bool = False
+) -> Matrix:
+    """The department's goals as columns × initiatives as rows, grouped by objective.
+
+    `objective` keeps that objective's initiatives only; `only_linked` keeps the
+    initiatives linked to at least one of the department's goals. Three queries.
+    """
+    goals = list(Goal.objects.filter(department=department).order_by("due_date", "title"))
+    initiatives: QuerySet[Initiative] = Initiative.objects.select_related("objective").order_by(
+        "objective__title", "objective_id", "title", "pk"
+    )
+    links: QuerySet[AlignmentLink] = AlignmentLink.objects.filter(goal__department=department)
+    if objective is not None:
+        initiatives = initiatives.filter(objective=objective)
+        links = links.filter(initiative__objective=objective)
+    by_pair = {(link.initiative_id, link.goal_id): link for link in links}
+    linked = {initiative_id for initiative_id, _ in by_pair}
+    groups: list[ObjectiveGroup] = []
+    for initiative in initiatives:
+        if only_linked and initiative.pk not in linked:
+            continue
+        if not groups or groups[-1].objective.pk != initiative.objective_id:
+            groups.append(ObjectiveGroup(objective=initiative.objective))
+        cells = [
+            MatrixCell(goal=goal, link=by_pair.get((initiative.pk, goal.pk))) for goal in goals
+        ]
+        groups[-1].rows.append(MatrixRow(initiative=initiative, cells=cells))
+    return Matrix(department=department, goals=goals, groups=groups)
+
+
+def link_between(initiative: Any, goal: Any) -> AlignmentLink | None:
+    return AlignmentLink.objects.filter(initiative=initiative, goal=goal).first()

@@ -1,0 +1,576 @@
+"""Workflows on meetings, shared by the views, the Celery tasks and seed_demo.
+
+Each one runs in a transaction and enqueues an outbox sweep for after the commit, so the
+invites and reminders it queued go out within seconds, and within a minute anyway (beat).
+
+Calendar identity (alignment/invites.py): every significant change raises the series'
+SEQUENCE and sends the whole series again; a change of rule, first start or zone "moves"
+the series: the old UID is cancelled and a new one starts now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from alignment import agenda, invites, reminders, tasks
+from alignment.models import (
+    InviteMethod,
+    MeetingAnswer,
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    OccurrenceStatus,
+    SeriesAttendee,
+    profile_for,
+)
+from alignment.models.meetings import new_uid
+from alignment.recurrence import Preset, preset_rule
+from departments.models import Department
+
+TIMING_FIELDS = ("rule", "start_date", "start_time", "time_zone")
+DETAIL_FIELDS = ("title", "duration_minutes", "location", "video_link")
+SERIES_FIELDS = (*TIMING_FIELDS, *DETAIL_FIELDS, "reminder_leads")
+AGENDA_REFRESH_WITHIN = dt.timedelta(days=3)
+ONE_ON_ONE_SLOTS = (dt.time(10, 0), dt.time(11, 30), dt.time(14, 0), dt.time(15, 30))
+
+
+def horizon() -> dt.timedelta:
+    return dt.timedelta(days=settings.MEETING_HORIZON_DAYS)
+
+
+@dataclass
+class Materialised:
+    created: list[Occurrence] = field(default_factory=list)
+    updated: list[Occurrence] = field(default_factory=list)
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class Guest:
+    email: str
+    name: str = ""
+
+
+# --- Occurrences ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def materialise_series(
+    series: MeetingSeries,
+    *,
+    now: dt.datetime | None = None,
+    since: dt.datetime | None = None,
+    drop_overrides: bool = False,
+) -> Materialised:
+    """Create the series' meetings up to the horizon; bring future ones in line with it.
+
+    Idempotent: an occurrence is keyed by (series, original start), a database
+    uniqueness. Meetings that have started are never touched. A future meeting moved or
+    cancelled on its own keeps its override, unless `drop_overrides` (the whole series
+    moved to a new UID). A future meeting the rule no longer produces is deleted, or
+    cancelled if it already has minutes, decisions or action items.
+    """
+    now = now or timezone.now()
+    result = Materialised()
+    # Read under a row lock: a series cancelled meanwhile gets no new meetings.
+    if not MeetingSeries.objects.select_for_update().filter(pk=series.pk, active=True).exists():
+        return result
+    start_from = since or now
+    until = now + horizon()
+    expected = series.schedule.between(start_from, until)
+    existing = {
+        o.original_start: o
+        for o in series.occurrences.filter(Q(original_start__gte=start_from) | Q(start__gt=now))
+    }
+    for start in expected:
+        occurrence = existing.get(start)
+        if occurrence is None or occurrence.overridden or occurrence.start <= now:
+            continue
+        if occurrence.start != start or occurrence.end != start + series.duration:
+            occurrence.start, occurrence.end = start, start + series.duration
+            occurrence.save(update_fields=["start", "end", "updated_at"])
+            result.updated.append(occurrence)
+    result.removed = _remove_unexpected(existing, set(expected), now, until, drop_overrides)
+    result.created = _create(series, [s for s in expected if s not in existing], now)
+    reminders.sync_reminders(series, [*result.created, *result.updated], now=now)
+    return result
+
+
+def _create(series: MeetingSeries, starts: list[dt.datetime], now: dt.datetime) -> list[Occurrence]:
+    if not starts:
+        return []
+    # The agenda is the same for every new meeting: none of the meetings between now
+    # and them has happened yet. It is built once and refreshed as each one comes near.
+    table = agenda.build_agenda(Occurrence(series=series, start=starts[0], end=starts[0]))
+    created = []
+    for start in starts:
+        occurrence, was_created = Occurrence.objects.get_or_create(
+            series=series,
+            original_start=start,
+            defaults={
+                "start": start,
+                "end": start + series.duration,
+                "agenda": table,
+                "agenda_built_at": now,
+            },
+        )
+        if was_created:
+            created.append(occurrence)
+    return created
+
+
+def _remove_unexpected(
+    existing: dict[dt.datetime, Occurrence],
+    expected: set[dt.datetime],
+    now: dt.datetime,
+    until: dt.datetime,
+    drop_overrides: bool,
+) -> int:
+    removed = 0
+    for original_start, occurrence in existing.items():
+        if original_start in expected or original_start >= until or occurrence.start <= now:
+            continue
+        if occurrence.overridden and not drop_overrides:
+            continue
+        if occurrence.has_content():
+            if not occurrence.is_cancelled:
+                occurrence.status = OccurrenceStatus.CANCELLED
+                occurrence.save(update_fields=["status", "updated_at"])
+                reminders.cancel_reminders([occurrence])
+        else:
+            occurrence.delete()
+        removed += 1
+    return removed
+
+
+def materialise_all(*, now: dt.datetime | None = None) -> int:
+    """The daily job: every active series to the horizon; agendas of imminent meetings."""
+    now = now or timezone.now()
+    created = 0
+    for series in MeetingSeries.objects.active().order_by("pk"):
+        with transaction.atomic():
+            created += len(materialise_series(series, now=now).created)
+    soon = Occurrence.objects.scheduled().filter(
+        start__gt=now, start__lte=now + AGENDA_REFRESH_WITHIN
+    )
+    for occurrence in soon.select_related("series__department"):
+        agenda.refresh_agenda(occurrence, now=now)
+    tasks.sweep_outbox.delay_on_commit()
+    return created
+
+
+# --- Attendees ------------------------------------------------------------------------------
+
+
+def _set_attendees(
+    series: MeetingSeries, users: Iterable[Any], guests: Iterable[Guest]
+) -> tuple[list[SeriesAttendee], list[SeriesAttendee]]:
+    """Make the attendee list exactly `users` + `guests` (+ the organiser); (added, removed)."""
+    want_users = {u.pk: u for u in users if u is not None}
+    want_users[series.organiser_id] = series.organiser
+    want_guests = {g.email.lower(): g for g in guests}
+    current = list(series.attendees.select_related("user"))
+    removed = [
+        a
+        for a in current
+        if (a.user_id and a.user_id not in want_users)
+        or (not a.user_id and a.email.lower() not in want_guests)
+    ]
+    have_users = {a.user_id for a in current if a.user_id}
+    have_guests = {a.email.lower() for a in current if not a.user_id}
+    added = [
+        SeriesAttendee.objects.create(series=series, user=user)
+        for pk, user in want_users.items()
+        if pk not in have_users
+    ]
+    added += [
+        SeriesAttendee.objects.create(series=series, email=guest.email, name=guest.name)
+        for email, guest in want_guests.items()
+        if email not in have_guests
+    ]
+    return added, removed
+
+
+def _future(series: MeetingSeries, now: dt.datetime) -> list[Occurrence]:
+    return list(series.occurrences.scheduled().filter(start__gt=now))
+
+
+# --- Series ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def series_create(
+    *,
+    organiser: Any,
+    kind: str,
+    title: str,
+    rule: str,
+    start_date: dt.date,
+    start_time: dt.time,
+    time_zone: str,
+    duration_minutes: int = 45,
+    department: Department | None = None,
+    leader: Any = None,
+    users: Sequence[Any] = (),
+    guests: Sequence[Guest] = (),
+    location: str = "",
+    video_link: str = "",
+    reminder_leads: list[int] | None = None,
+    now: dt.datetime | None = None,
+    since: dt.datetime | None = None,
+) -> MeetingSeries:
+    """A new series, its meetings up to the horizon, its reminders and its invites.
+
+    `since` materialises meetings from an earlier moment (seed_demo's history).
+    """
+    now = now or timezone.now()
+    series = MeetingSeries(
+        organiser=organiser,
+        kind=kind,
+        title=title,
+        rule=rule,
+        start_date=start_date,
+        start_time=start_time,
+        time_zone=time_zone,
+        duration_minutes=duration_minutes,
+        department=department,
+        leader=leader,
+        location=location,
+        video_link=video_link,
+        uid_since=since or now,
+    )
+    if reminder_leads is not None:
+        series.reminder_leads = reminder_leads
+    series.full_clean()
+    series.save()
+    _set_attendees(series, [leader, *users], guests)
+    materialise_series(series, now=now, since=since)
+    _send_request(series, invites.invitees(series), now=now, first=True)
+    tasks.sweep_outbox.delay_on_commit()
+    return series
+
+
+def _send_request(
+    series: MeetingSeries,
+    recipients: list[SeriesAttendee],
+    *,
+    now: dt.datetime,
+    first: bool = False,
+) -> None:
+    if not recipients or invites.calendar_start(series) is None:
+        return
+    word = "Invitation" if first else "Updated invitation"
+    calendar = invites.request_calendar(series, now=now)
+    invites.queue(
+        series,
+        calendar,
+        recipients,
+        method=InviteMethod.REQUEST,
+        subject=f"{word}: {series}",
+        now=now,
+    )
+
+
+def _send_cancel(
+    series: MeetingSeries, recipients: list[SeriesAttendee], *, now: dt.datetime, note: str = ""
+) -> None:
+    if not recipients:
+        return
+    calendar = invites.cancel_series_calendar(series, now=now)
+    invites.queue(
+        series,
+        calendar,
+        recipients,
+        method=InviteMethod.CANCEL,
+        subject=f"Cancelled: {series}{note}",
+        now=now,
+    )
+
+
+@transaction.atomic
+def series_change(
+    series: MeetingSeries,
+    *,
+    changes: dict[str, Any],
+    users: Sequence[Any] | None = None,
+    guests: Sequence[Guest] | None = None,
+    now: dt.datetime | None = None,
+) -> MeetingSeries:
+    """Apply `changes` (fields of SERIES_FIELDS) and, if given, the new attendee list.
+
+    - rule, first start or zone changed: the old UID is cancelled for its invitees and a
+      new UID starts now; future meetings are rebuilt, their overrides dropped;
+    - title, duration, place or attendees changed: SEQUENCE + 1, the whole series is sent
+      again to every invitee, a removed attendee gets a CANCEL;
+    - lead times changed: reminders are brought in line; no invite.
+    Meetings that have started are never touched.
+    """
+    now = now or timezone.now()
+    stored = MeetingSeries.objects.select_for_update().get(pk=series.pk)
+    unknown = set(changes) - set(SERIES_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
+    moved = any(f in changes and changes[f] != getattr(stored, f) for f in TIMING_FIELDS)
+    detailed = any(f in changes and changes[f] != getattr(stored, f) for f in DETAIL_FIELDS)
+    if moved:
+        stored.sequence += 1
+        stored.save(update_fields=["sequence"])
+        note = " (replaced by a new series)"
+        _send_cancel(stored, invites.invitees(stored), now=now, note=note)
+    for name, value in changes.items():
+        setattr(stored, name, value)
+    stored.full_clean()
+    if moved:
+        stored.uid, stored.sequence, stored.uid_since = new_uid(), 0, now
+    added, removed = [], []
+    if users is not None or guests is not None:
+        current_users = [a.user for a in stored.attendees.select_related("user") if a.user_id]
+        current_guests = [Guest(a.email, a.name) for a in stored.attendees.filter(user=None)]
+        added, removed = _set_attendees(
+            stored,
+            current_users if users is None else users,
+            current_guests if guests is None else guests,
+        )
+    if not moved and (detailed or added or removed):
+        stored.sequence += 1
+    stored.version += 1
+    stored.save()
+    if removed and not moved:
+        _send_cancel(stored, [a for a in removed if not a.is_organiser], now=now)
+    SeriesAttendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+    materialise_series(stored, now=now, drop_overrides=moved)
+    reminders.sync_reminders(stored, _future(stored, now), now=now)
+    if moved or detailed or added or removed:
+        _send_request(stored, invites.invitees(stored), now=now, first=moved)
+    tasks.sweep_outbox.delay_on_commit()
+    return stored
+
+
+@transaction.atomic
+def series_cancel(series: MeetingSeries, *, now: dt.datetime | None = None) -> MeetingSeries:
+    """End the series: future meetings cancelled, their reminders too, CANCEL to invitees."""
+    now = now or timezone.now()
+    stored = MeetingSeries.objects.select_for_update().get(pk=series.pk)
+    if not stored.active:
+        return stored
+    stored.active = False
+    stored.sequence += 1
+    stored.version += 1
+    stored.save()
+    future = _future(stored, now)
+    for occurrence in future:
+        occurrence.status = OccurrenceStatus.CANCELLED
+        occurrence.save(update_fields=["status", "updated_at"])
+    reminders.cancel_reminders(future)
+    _send_cancel(stored, invites.invitees(stored), now=now)
+    tasks.sweep_outbox.delay_on_commit()
+    return stored
+
+
+# --- Single meetings ------------------------------------------------------------------------
+
+
+def _lock(occurrence: Occurrence) -> Occurrence:
+    return (
+        Occurrence.objects.select_for_update()
+        .select_related("series__organiser")
+        .get(pk=occurrence.pk)
+    )
+
+
+def _refuse_if_past_or_cancelled(occurrence: Occurrence, now: dt.datetime) -> None:
+    if occurrence.is_cancelled:
+        raise ValidationError("This meeting is cancelled.")
+    if occurrence.has_started(now):
+        raise ValidationError("This meeting has already started.")
+
+
+@transaction.atomic
+def occurrence_move(
+    occurrence: Occurrence, *, start: dt.datetime, now: dt.datetime | None = None
+) -> Occurrence:
+    """Move one meeting; its reminders follow it, attendees get the updated series."""
+    now = now or timezone.now()
+    occurrence = _lock(occurrence)
+    _refuse_if_past_or_cancelled(occurrence, now)
+    if start <= now:
+        raise ValidationError({"start": "Move the meeting to a time that is still ahead."})
+    length = occurrence.end - occurrence.start
+    occurrence.start, occurrence.end = start, start + length
+    occurrence.overridden = True
+    occurrence.version += 1
+    occurrence.save()
+    series = MeetingSeries.objects.select_for_update().get(pk=occurrence.series_id)
+    reminders.sync_reminders(series, [occurrence], now=now)
+    series.sequence += 1
+    series.save(update_fields=["sequence", "updated_at"])
+    _send_request(series, invites.invitees(series), now=now)
+    tasks.sweep_outbox.delay_on_commit()
+    return occurrence
+
+
+@transaction.atomic
+def occurrence_cancel(occurrence: Occurrence, *, now: dt.datetime | None = None) -> Occurrence:
+    """Cancel one meeting: its reminders are cancelled, attendees get a CANCEL for it."""
+    now = now or timezone.now()
+    occurrence = _lock(occurrence)
+    _refuse_if_past_or_cancelled(occurrence, now)
+    occurrence.status = OccurrenceStatus.CANCELLED
+    occurrence.overridden = True
+    occurrence.version += 1
+    occurrence.save()
+    reminders.cancel_reminders([occurrence])
+    series = MeetingSeries.objects.select_for_update().get(pk=occurrence.series_id)
+    series.sequence += 1
+    series.save(update_fields=["sequence", "updated_at"])
+    recipients = invites.invitees(series)
+    if recipients:
+        calendar = invites.cancel_occurrence_calendar(occurrence, now=now)
+        local = occurrence.local_start
+        invites.queue(
+            series,
+            calendar,
+            recipients,
+            method=InviteMethod.CANCEL,
+            subject=f"Cancelled: {series.title} on {local:%a %d %b %Y}",
+            occurrence=occurrence,
+            now=now,
+        )
+    tasks.sweep_outbox.delay_on_commit()
+    return occurrence
+
+
+@transaction.atomic
+def record_answer(
+    attendee: SeriesAttendee,
+    occurrence: Occurrence | None,
+    response: str,
+    *,
+    now: dt.datetime | None = None,
+) -> MeetingAnswer:
+    """An attendee accepts or declines one meeting or (occurrence None) the series.
+
+    A decline cancels their pending reminders; accepting again brings them back.
+    """
+    now = now or timezone.now()
+    answer, _ = MeetingAnswer.objects.update_or_create(
+        attendee=attendee,
+        occurrence=occurrence,
+        defaults={"response": response, "answered_at": now},
+    )
+    series = attendee.series
+    affected = [occurrence] if occurrence is not None else _future(series, now)
+    reminders.sync_reminders(series, affected, now=now)
+    return answer
+
+
+# --- One click ------------------------------------------------------------------------------
+
+
+def _next_monday(now: dt.datetime, zone: Any) -> dt.date:
+    today = timezone.localtime(now, zone).date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def _business_day(first: dt.date, offset: int) -> dt.date:
+    day = first
+    for _ in range(offset):
+        day += dt.timedelta(days=1)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+    return day
+
+
+def key_leaders() -> list[tuple[Department, Any]]:
+    """(department, leader) for every head and key leader, heads first."""
+    pairs = []
+    for department in Department.objects.select_related("head").prefetch_related("key_leaders"):
+        people = [department.head, *department.key_leaders.all()]
+        seen: set[int] = set()
+        for person in people:
+            if person is not None and person.pk not in seen:
+                seen.add(person.pk)
+                pairs.append((department, person))
+    return pairs
+
+
+@transaction.atomic
+def schedule_one_on_ones(*, organiser: Any, now: dt.datetime | None = None) -> list[MeetingSeries]:
+    """A monthly one-on-one with every key leader who has none yet, at staggered slots.
+
+    Slots run from next Monday, four per business day, in the organiser's time zone;
+    each series repeats on the same weekday of the month (the 'monthly' preset).
+    """
+    now = now or timezone.now()
+    zone = profile_for(organiser).zone
+    taken = set(
+        MeetingSeries.objects.active()
+        .filter(kind=MeetingKind.ONE_ON_ONE, organiser=organiser)
+        .values_list("department_id", "leader_id")
+    )
+    todo = [(d, u) for d, u in key_leaders() if (d.pk, u.pk) not in taken and u.pk != organiser.pk]
+    first = _next_monday(now, zone)
+    created = []
+    for index, (department, leader) in enumerate(todo):
+        day = _business_day(first, index // len(ONE_ON_ONE_SLOTS))
+        name = leader.get_full_name() or leader.get_username()
+        created.append(
+            series_create(
+                organiser=organiser,
+                kind=MeetingKind.ONE_ON_ONE,
+                title=f"One-on-one: {name} ({department.name})",
+                rule=preset_rule(Preset.MONTHLY, day),
+                start_date=day,
+                start_time=ONE_ON_ONE_SLOTS[index % len(ONE_ON_ONE_SLOTS)],
+                time_zone=zone.key,
+                duration_minutes=45,
+                department=department,
+                leader=leader,
+                now=now,
+            )
+        )
+    return created
+
+
+@transaction.atomic
+def schedule_joint_meeting(
+    *, organiser: Any, now: dt.datetime | None = None
+) -> tuple[MeetingSeries, bool]:
+    """A quarterly meeting of all department heads; (series, created). Once per organiser."""
+    now = now or timezone.now()
+    existing = (
+        MeetingSeries.objects.active()
+        .filter(kind=MeetingKind.JOINT, organiser=organiser)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    zone = profile_for(organiser).zone
+    today = timezone.localtime(now, zone).date()
+    first_of_next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    # The first Thursday of next month.
+    day = first_of_next_month + dt.timedelta(days=(3 - first_of_next_month.weekday()) % 7)
+    heads = [d.head for d in Department.objects.select_related("head") if d.head_id]
+    series = series_create(
+        organiser=organiser,
+        kind=MeetingKind.JOINT,
+        title="Joint meeting of department heads",
+        rule=preset_rule(Preset.QUARTERLY, day),
+        start_date=day,
+        start_time=dt.time(14, 0),
+        time_zone=zone.key,
+        duration_minutes=90,
+        users=heads,
+        now=now,
+    )
+    return series, True

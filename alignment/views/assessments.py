@@ -1,0 +1,214 @@
+"""Impact assessments: the CISO's editor, the head's answer, the list, friction budgets."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from alignment import dashboard
+from alignment.assessment_forms import AnswerForm, AssessmentForm, FrictionBudgetForm
+from alignment.models import (
+    Agreement,
+    ImpactAssessment,
+    get_assessment_for,
+    get_assessment_to_answer,
+)
+from departments import roles
+from departments.http import HtmxHttpRequest
+from departments.models import Department, get_department_for
+from objectives.models import InitiativeStatus, get_initiative_for
+
+EDITOR = "alignment/assessment_form.html"
+ROW = "alignment/_assessments.html#assessment-row"
+PAGE_SIZE = 50
+ANSWER_FIELDS = ["head_agreement", "head_comment", "head_answered_at", "version"]
+
+
+def _carry_stored_version(form: Any, version: int) -> None:
+    """A refused form re-renders with the stored version, so a reviewed retry can save.
+
+    Its errors (the "Changed by X at T" message among them) are already computed and stay.
+    """
+    form.data = form.data.copy()
+    form.data["version"] = str(version)
+
+
+def _proposed_hours(value: str | None) -> Decimal | None:
+    """The hours typed so far, for the live budget preview; None when not a valid number."""
+    try:
+        hours = Decimal(value or "")
+    except InvalidOperation:
+        return None
+    return hours if hours.is_finite() and hours >= 0 else None
+
+
+def _editor_department(form: AssessmentForm, request: HtmxHttpRequest) -> Department | None:
+    """The department the editor is about: the assessment's, or the one chosen so far."""
+    if form.instance.pk is not None:
+        return form.instance.department
+    chosen = (request.POST if form.is_bound else request.GET).get("department", "")
+    if chosen.isdigit():
+        return Department.objects.filter(pk=chosen).first()
+    return None if form.is_bound else form.initial.get("department")
+
+
+def _render_editor(
+    request: HtmxHttpRequest, form: AssessmentForm, stored: ImpactAssessment | None = None
+) -> HttpResponse:
+    """The editor page, or only its budget preview when htmx asks for `#friction-preview`."""
+    assessment = stored or form.instance
+    department = _editor_department(form, request)
+    data = request.POST if form.is_bound else request.GET
+    hours = (
+        _proposed_hours(data.get("hours_per_week"))
+        if "hours_per_week" in data
+        else assessment.hours_per_week
+    )
+    counts = assessment.initiative.status != InitiativeStatus.CANCELLED
+    friction = (
+        dashboard.friction_with_proposal(
+            department, hours=hours, assessment=assessment, counts=counts
+        )
+        if department is not None
+        else None
+    )
+    context = {"form": form, "assessment": assessment, "initiative": assessment.initiative}
+    context |= {"stored": stored}
+    context |= {"department": department, "friction": friction, "counts": counts}
+    preview = request.htmx and request.htmx.target == "friction-preview"
+    return render(request, EDITOR + ("#friction-preview" if preview else ""), context)
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_create(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
+    initiative = get_initiative_for(request.user, initiative_id, write=True)
+    assessment = ImpactAssessment(initiative=initiative, assessed_by=request.user)
+    initial = {"department": Department.objects.filter(slug=request.GET.get("department")).first()}
+    form = AssessmentForm(request.POST or None, instance=assessment, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:
+            # Someone added the same pair between our check and our insert.
+            form.add_error("department", "This department already has an assessment here.")
+        else:
+            messages.success(request, f"Impact on {assessment.department.name} recorded.")
+            return redirect(initiative)
+    return _render_editor(request, form)
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, assessment_id, write=True)
+    was_answered = assessment.head_agreement != Agreement.PENDING
+    form = AssessmentForm(request.POST or None, instance=assessment)
+    if request.method == "POST" and form.is_valid():
+        if form.save() is not None:
+            note = ""
+            if was_answered and assessment.head_agreement == Agreement.PENDING:
+                note = " The hours changed, so it awaits the head's answer again."
+            messages.success(request, f"Impact on {assessment.department.name} saved.{note}")
+            return redirect(assessment.initiative)
+        # Refused as stale: show what is stored now, next to what was typed.
+        stored = ImpactAssessment.objects.get(pk=assessment.pk)
+        _carry_stored_version(form, stored.version)
+        return _render_editor(request, form, stored=stored)
+    return _render_editor(request, form)
+
+
+def _row_context(request: HtmxHttpRequest, assessment: ImpactAssessment, **extra: Any) -> dict:
+    show = request.POST.get("show") if request.POST.get("show") == "department" else "initiative"
+    load = dashboard.friction_for(assessment.department) if show == "department" else None
+    return {
+        "a": assessment,
+        "show": show,
+        "load": load,
+        "can_edit": roles.is_ciso(request.user),
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_answer(request: HtmxHttpRequest, assessment_id: int) -> HttpResponse:
+    """The head agrees or disagrees; htmx gets the assessment's row back, in place."""
+    assessment = get_assessment_to_answer(request.user, assessment_id)
+    auto_id = f"id_answer{assessment.pk}_%s"
+    form = AnswerForm(request.POST or None, instance=assessment, auto_id=auto_id)
+    if request.method == "POST" and form.is_valid() and form.save() is not None:
+        if not request.htmx:
+            messages.success(request, "Your answer was sent to the security team.")
+            anchor = f"#assessment-row-{assessment.pk}"
+            return redirect(assessment.department.get_absolute_url() + anchor)
+        fresh = AnswerForm(instance=assessment, auto_id=auto_id)
+        context = _row_context(request, assessment, answer_form=fresh, just_answered=True)
+        return render(request, ROW, context)
+    if form.is_bound:
+        # Show the answer as stored (the form keeps what was typed, and its errors).
+        assessment.refresh_from_db(fields=ANSWER_FIELDS)
+        _carry_stored_version(form, assessment.version)
+    status = 422 if form.errors else 200
+    if request.htmx:
+        context = _row_context(request, assessment, answer_form=form)
+        return render(request, ROW, context, status=status)
+    context = {"a": assessment, "answer_form": form, "show": "initiative", "can_edit": False}
+    return render(request, "alignment/assessment_answer.html", context, status=status)
+
+
+@require_GET
+def assessment_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Current assessments the user may see, by the head's answer and by department."""
+    visible = ImpactAssessment.objects.visible_to(request.user)
+    assessments = dashboard.counted_assessments(visible).select_related(
+        "initiative__objective", "department"
+    )
+    agreement = request.GET.get("agreement", "")
+    if agreement in Agreement.values:
+        assessments = assessments.filter(head_agreement=agreement)
+    departments = Department.objects.visible_to(request.user)
+    department = departments.filter(slug=request.GET.get("department") or "").first()
+    if department is not None:
+        assessments = assessments.filter(department=department)
+    page = Paginator(assessments.order_by("department__name", "initiative__title"), PAGE_SIZE)
+    context = {
+        "page": page.get_page(request.GET.get("page")),
+        "agreement": agreement,
+        "agreements": Agreement.choices,
+        "departments": departments,
+        "department": department,
+        "friction": dashboard.friction_for(department) if department else None,
+        "can_edit": roles.is_ciso(request.user),
+    }
+    return render(request, "alignment/assessment_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def friction_budget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The CISO sets a department's friction budget, in place on the department page."""
+    department = get_department_for(request.user, slug)
+    if not roles.is_ciso(request.user):
+        raise PermissionDenied("Only the security team sets friction budgets.")
+    form = FrictionBudgetForm(request.POST or None, instance=department)
+    saved = request.method == "POST" and form.is_valid()
+    if saved:
+        form.save()
+        if not request.htmx:
+            messages.success(request, f"Friction budget of {department.name} saved.")
+            return redirect(department)
+    context = {
+        "department": department,
+        "form": form,
+        "editing": not saved,
+        "friction": dashboard.friction_for(department),
+        "can_edit": True,
+    }
+    template = "alignment/friction_budget.html" + ("#friction-budget" if request.htmx else "")
+    return render(request, template, context, status=422 if form.errors else 200)

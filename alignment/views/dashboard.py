@@ -1,0 +1,96 @@
+"""The CISO's dashboard (also read by executives and administrators) and the lists behind it.
+
+Each figure on the dashboard links to a list that shows exactly what was counted: both
+come from the querysets in alignment/dashboard.py.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from alignment import charts
+from alignment import dashboard as figures
+from alignment.heatmap import build_heatmap
+from alignment.models import AlignmentLink, Relation
+from departments import roles
+from departments.http import HtmxHttpRequest
+from departments.models import Department, Goal
+from objectives.models import SecurityObjective
+
+PAGE_SIZE = 50
+
+
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """Rendered by the home view for people who read everything (see alignment.views.core)."""
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied("The dashboard is for the security team and senior leadership.")
+    departments = list(Department.objects.order_by("name"))
+    board = figures.build_dashboard(departments)
+    context = {
+        "board": board,
+        "chart": charts.friction_chart(board.friction),
+        "heatmap": build_heatmap(departments, SecurityObjective.objects.order_by("title")),
+        "can_edit": roles.is_ciso(request.user),
+    }
+    return render(request, "alignment/dashboard.html", context)
+
+
+def _department_filter(request: HtmxHttpRequest) -> tuple[list[Department], Department | None]:
+    """The departments the user may see, and the one chosen with ?department=<slug>."""
+    departments = list(Department.objects.visible_to(request.user).order_by("name"))
+    slug = request.GET.get("department", "")
+    chosen = next((d for d in departments if d.slug == slug), None)
+    return departments, chosen
+
+
+@require_GET
+def conflict_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Conflicts between initiatives and goals; ?unmitigated=1 keeps the unmitigated ones."""
+    links = figures.counted_links(AlignmentLink.objects.visible_to(request.user)).filter(
+        relation=Relation.CONFLICTS
+    )
+    unmitigated = request.GET.get("unmitigated") == "1"
+    if unmitigated:
+        links = figures.unmitigated_conflicts(links)
+    departments, department = _department_filter(request)
+    if department is not None:
+        links = links.filter(goal__department=department)
+    links = links.select_related("initiative__objective", "goal__department").order_by(
+        "goal__department__name", "goal__title", "initiative__title"
+    )
+    context = {
+        "page": Paginator(links, PAGE_SIZE).get_page(request.GET.get("page")),
+        "unmitigated": unmitigated,
+        "departments": departments,
+        "department": department,
+    }
+    return render(request, "alignment/conflict_list.html", context)
+
+
+@require_GET
+def coverage(request: HtmxHttpRequest) -> HttpResponse:
+    """Active goals with and without a supporting initiative; ?supported=1|0 filters."""
+    goals = Goal.objects.visible_to(request.user)
+    departments, department = _department_filter(request)
+    if department is not None:
+        goals = goals.filter(department=department)
+    totals = figures.goal_coverage(goals)
+    listed = figures.goals_with_support(goals).select_related("department")
+    supported = request.GET.get("supported", "")
+    if supported == "1":
+        listed = listed.filter(supporting_count__gt=0)
+    elif supported == "0":
+        listed = listed.filter(supporting_count=0)
+    listed = listed.order_by("department__name", "due_date", "title")
+    context = {
+        "page": Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page")),
+        "coverage": totals,
+        "supported": supported,
+        "departments": departments,
+        "department": department,
+    }
+    return render(request, "alignment/coverage.html", context)

@@ -1,0 +1,257 @@
+"""The alignment matrix, the heatmap, and linking from either side with a type-ahead search.
+
+Everyone who may read a department reads its matrix; only the security team changes
+links. A department head sees their own department only (404 for any other).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from alignment.forms import LinkForm, MatrixFilterForm, QuickLinkForm
+from alignment.heatmap import build_heatmap
+from alignment.matrix import build_matrix, counters_for, link_between, with_conflict_counts
+from alignment.models import AlignmentLink
+from departments import roles
+from departments.http import HtmxHttpRequest
+from departments.models import Department, Goal, get_department_for, get_goal_for
+from objectives.models import Initiative, SecurityObjective, get_initiative_for
+
+MATRIX = "alignment/matrix.html"
+SEARCH = "alignment/_link_search.html"
+SEARCH_LIMIT = 10
+SIDES = ("initiative", "goal")
+
+
+def _require_security_team(request: HtmxHttpRequest) -> None:
+    if not roles.is_ciso(request.user):
+        raise PermissionDenied("Only the security team links initiatives to goals.")
+
+
+def _fragment(request: HtmxHttpRequest) -> bool:
+    """An HTMX request for a fragment (a history restore wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@require_GET
+def matrix_index(request: HtmxHttpRequest) -> HttpResponse:
+    department = Department.objects.visible_to(request.user).order_by("name").first()
+    if department is None:
+        return redirect("alignment:heatmap")
+    return redirect("alignment:matrix", slug=department.slug)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def matrix(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    department = get_department_for(request.user, slug)
+    filters = MatrixFilterForm(request.GET)
+    filters.is_valid()  # an unknown objective is ignored; the others still apply
+    chosen = filters.cleaned_data
+    table = build_matrix(
+        department,
+        objective=chosen.get("objective"),
+        only_linked=chosen.get("only_linked", False),
+    )
+    context: dict[str, Any] = {
+        "department": department,
+        "matrix": table,
+        "can_edit": roles.is_ciso(request.user),
+    }
+    if _fragment(request):
+        return render(request, f"{MATRIX}#matrix-table", context)
+    context["departments"] = with_conflict_counts(Department.objects.visible_to(request.user))
+    context["counters"] = counters_for(department)
+    context["filters"] = filters
+    return render(request, MATRIX, context)
+
+
+def _cell_objects(
+    request: HtmxHttpRequest, slug: str, initiative_id: int, goal_id: int
+) -> tuple[Department, Initiative, Goal]:
+    """404 unless the user reads the department and the goal is one of its goals; then 403
+    unless they are on the security team."""
+    department = get_department_for(request.user, slug)
+    goal = get_object_or_404(Goal, pk=goal_id, department=department)
+    initiative = get_initiative_for(request.user, initiative_id)
+    _require_security_team(request)
+    return department, initiative, goal
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def matrix_cell(
+    request: HtmxHttpRequest, slug: str, initiative_id: int, goal_id: int
+) -> HttpResponse:
+    department, initiative, goal = _cell_objects(request, slug, initiative_id, goal_id)
+    matrix_url = reverse("alignment:matrix", args=[department.slug])
+    link = link_between(initiative, goal)
+    context: dict[str, Any] = {
+        "department": department,
+        "initiative": initiative,
+        "goal": goal,
+        "link": link,
+        "can_edit": True,
+    }
+    if request.method == "GET" and "cancel" in request.GET:
+        if not _fragment(request):
+            return redirect(matrix_url)
+        return render(request, f"{MATRIX}#matrix-cell", {**context, "refocus": True})
+    form = LinkForm(
+        request.POST if request.method == "POST" else None,
+        initiative=initiative,
+        goal=goal,
+        link=link,
+    )
+    if request.method == "POST" and form.is_valid() and form.save():
+        if not _fragment(request):
+            messages.success(request, f"Saved the link of “{initiative}” to “{goal}”.")
+            return redirect(f"{matrix_url}#matrix-cell-{initiative.pk}-{goal.pk}")
+        context.update(link=form.link, counters=counters_for(department), refocus=True)
+        return render(request, f"{MATRIX}#cell-saved", context)
+    context["form"] = form
+    if _fragment(request):
+        status = 422 if form.is_bound else 200
+        return render(request, f"{MATRIX}#matrix-cell", context, status=status)
+    context.update(action=request.path, back_url=matrix_url)
+    return render(request, "alignment/link_form.html", context)
+
+
+@require_GET
+def heatmap(request: HtmxHttpRequest) -> HttpResponse:
+    departments = Department.objects.visible_to(request.user).order_by("name")
+    objectives = SecurityObjective.objects.visible_to(request.user).order_by("title")
+    context = {"heatmap": build_heatmap(departments, objectives)}
+    return render(request, "alignment/heatmap.html", context)
+
+
+@dataclass
+class SearchResult:
+    """One line of a type-ahead search: the pair, its current link and the quick form."""
+
+    initiative: Initiative
+    goal: Goal
+    link: AlignmentLink | None
+    form: QuickLinkForm
+    side: str
+    saved: bool = False
+
+    @property
+    def target(self) -> Initiative | Goal:
+        """What was searched for: goals from an initiative's page, initiatives from a goal's."""
+        return self.goal if self.side == "initiative" else self.initiative
+
+
+def _pair_form(
+    form_class: type[LinkForm], data: Any, initiative: Initiative, goal: Goal, side: str, link: Any
+) -> LinkForm:
+    """A link form whose ids are unique on a page listing several results."""
+    target = goal if side == "initiative" else initiative
+    return form_class(
+        data, initiative=initiative, goal=goal, link=link, auto_id=f"id_link{target.pk}_%s"
+    )
+
+
+def _result(
+    initiative: Initiative, goal: Goal, link: AlignmentLink | None, side: str, **kw: Any
+) -> SearchResult:
+    form = kw.pop("form", None) or _pair_form(QuickLinkForm, None, initiative, goal, side, link)
+    return SearchResult(initiative=initiative, goal=goal, link=link, form=form, side=side, **kw)
+
+
+def _search_response(
+    request: HtmxHttpRequest, subject: Any, side: str, results: list[SearchResult]
+) -> HttpResponse:
+    view = "alignment:goal-search" if side == "initiative" else "alignment:initiative-search"
+    context = {
+        "subject": subject,
+        "side": side,
+        "results": results,
+        "show": True,
+        "q": _query(request),
+        "search_url": reverse(view, args=[subject.pk]),
+    }
+    if _fragment(request):
+        return render(request, f"{SEARCH}#link-search-results", context)
+    return render(request, "alignment/link_search.html", context)
+
+
+def _query(request: HtmxHttpRequest) -> str:
+    return request.GET.get("q", "").strip()[:100]
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def goal_search(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
+    """Goals matching ?q= by title or department, for linking them to this initiative."""
+    initiative = get_initiative_for(request.user, initiative_id)
+    _require_security_team(request)
+    goals: list[Goal] = []
+    if q := _query(request):
+        goals = list(
+            Goal.objects.visible_to(request.user)
+            .filter(Q(title__icontains=q) | Q(department__name__icontains=q))
+            .select_related("department")
+            .order_by("department__name", "title")[:SEARCH_LIMIT]
+        )
+    links = {link.goal_id: link for link in initiative.links.filter(goal__in=goals)}
+    results = [_result(initiative, goal, links.get(goal.pk), "initiative") for goal in goals]
+    return _search_response(request, initiative, "initiative", results)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def initiative_search(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
+    """Initiatives matching ?q= by title or objective, for linking them to this goal."""
+    goal = get_goal_for(request.user, goal_id)
+    _require_security_team(request)
+    initiatives: list[Initiative] = []
+    if q := _query(request):
+        initiatives = list(
+            Initiative.objects.visible_to(request.user)
+            .filter(Q(title__icontains=q) | Q(objective__title__icontains=q))
+            .select_related("objective")
+            .order_by("objective__title", "title")[:SEARCH_LIMIT]
+        )
+    links = {link.initiative_id: link for link in goal.links.filter(initiative__in=initiatives)}
+    results = [_result(i, goal, links.get(i.pk), "goal") for i in initiatives]
+    return _search_response(request, goal, "goal", results)
+
+
+@require_http_methods(["GET", "POST"])
+def link_create(request: HtmxHttpRequest, initiative_id: int, goal_id: int) -> HttpResponse:
+    """Create or change the link of a pair picked in a search (GET: the full form)."""
+    goal = get_goal_for(request.user, goal_id)
+    _require_security_team(request)
+    initiative = get_initiative_for(request.user, initiative_id)
+    side = request.POST.get("side") or request.GET.get("side")
+    side = side if side in SIDES else "initiative"
+    quick = request.method == "POST" and bool(request.POST.get("quick"))
+    link = link_between(initiative, goal)
+    data = request.POST if request.method == "POST" else None
+    form = _pair_form(QuickLinkForm if quick else LinkForm, data, initiative, goal, side, link)
+    back_url = (initiative if side == "initiative" else goal).get_absolute_url()
+    if request.method == "POST" and form.is_valid() and form.save():
+        if not _fragment(request):
+            messages.success(request, f"Saved the link of “{initiative}” to “{goal}”.")
+            return redirect(back_url)
+        result = _result(initiative, goal, form.link, side, saved=True)
+        return render(request, f"{SEARCH}#link-result", {"result": result, "side": side})
+    if _fragment(request) and quick:
+        result = _result(initiative, goal, link, side, form=form)
+        return render(
+            request, f"{SEARCH}#link-result", {"result": result, "side": side}, status=422
+        )
+    context = {"form": form, "initiative": initiative, "goal": goal, "link": link, "side": side}
+    context |= {"quick": quick, "action": request.path, "back_url": back_url}
+    return render(request, "alignment/link_form.html", context)

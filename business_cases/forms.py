@@ -1,0 +1,443 @@
+"""The business case editor: the case itself and formsets for its lines.
+
+Forms validate and convert; they never compute a figure. The live preview and the save
+both turn the bound forms into (unsaved) lines and hand them to `case_inputs()`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Div, Field, Layout, Row
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from business_cases import sources
+from business_cases.models import (
+    BenefitLine,
+    BusinessCase,
+    CostLine,
+    LoadedRate,
+    Outcome,
+    RiskScenario,
+    UserImpactLine,
+)
+from departments.models import Goal
+from departments.versioning import VersionedModelForm
+
+NEGATIVE = "Amounts cannot be negative."
+HORIZON = "The horizon is 1 to 10 years."
+
+
+def money(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+        help_text=help_text,
+        error_messages={"min_value": NEGATIVE},
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+def rate(label: str, *, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=Decimal(0),
+        max_digits=9,
+        decimal_places=3,
+        error_messages={"min_value": "A rate of occurrence cannot be negative."},
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.001", "inputmode": "decimal"}),
+    )
+
+
+def horizon_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Horizon (years)",
+        min_value=1,
+        max_value=10,
+        initial=3,
+        error_messages={"min_value": HORIZON, "max_value": HORIZON},
+        help_text="Years over which costs and benefits are counted, 1 to 10.",
+        widget=forms.NumberInput(attrs={"min": "1", "max": "10"}),
+    )
+
+
+def discount_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label="Discount rate (% a year)",
+        initial=Decimal("8.00"),
+        help_text="What money costs the organisation a year; finance knows the figure.",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        error_messages={
+            "min_value": "The discount rate cannot be negative.",
+            "max_value": "The discount rate is at most 100 %.",
+        },
+        widget=forms.NumberInput(attrs={"min": "0", "max": "100", "step": "0.01"}),
+    )
+
+
+def plain_helper(layout: Layout | None = None) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout is not None:
+        helper.layout = layout
+    return helper
+
+
+class CaseCreateForm(forms.ModelForm):
+    """The first step: what the case is about; lines come in the editor."""
+
+    horizon_years = horizon_field()
+    discount_rate = discount_field()
+
+    class Meta:
+        model = BusinessCase
+        fields = ["title", "summary", "horizon_years", "discount_rate"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = plain_helper(
+            Layout("title", "summary", Row(Column("horizon_years"), Column("discount_rate")))
+        )
+
+
+class GoalChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Goal) -> str:
+        return f"{obj.department.name}: {obj.title}"
+
+
+class CaseForm(VersionedModelForm):
+    horizon_years = horizon_field()
+    discount_rate = discount_field()
+    business_goals = GoalChoiceField(
+        queryset=Goal.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Business goals it helps",
+        help_text="The goals the initiative supports in the alignment matrix.",
+    )
+
+    class Meta:
+        model = BusinessCase
+        fields = [
+            "title",
+            "summary",
+            "horizon_years",
+            "discount_rate",
+            "business_goals",
+            "serves_confidentiality",
+            "confidentiality_how",
+            "serves_integrity",
+            "integrity_how",
+            "serves_availability",
+            "availability_how",
+            "user_benefits",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "user_benefits": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        case = self.instance
+        offered = set(sources.supporting_goal_ids(case.initiative))
+        offered |= {goal.pk for goal in case.business_goals.all()} if case.pk else set()
+        self.fields["business_goals"].queryset = (
+            Goal.objects.filter(pk__in=offered)
+            .select_related("department")
+            .order_by("department__name", "title")
+        )
+        self.helper = plain_helper(
+            Layout(
+                "title",
+                "summary",
+                Row(Column("horizon_years"), Column("discount_rate")),
+                "business_goals",
+                *[
+                    Row(
+                        Column(f"serves_{cia}", css_class="col-sm-3 pt-sm-4"),
+                        Column(f"{cia}_how", css_class="col-sm-9"),
+                    )
+                    for cia in ("confidentiality", "integrity", "availability")
+                ],
+                "user_benefits",
+                "version",
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for cia in ("confidentiality", "integrity", "availability"):
+            if data.get(f"serves_{cia}") and not (data.get(f"{cia}_how") or "").strip():
+                self.add_error(f"{cia}_how", f"Say in a sentence how the case serves {cia}.")
+        return data
+
+
+class LineForm(forms.ModelForm):
+    """A row of a line table: every input carries its label for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("aria-label", str(field.label or name))
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
+class CostLineForm(LineForm):
+    amount = money("Amount")
+
+    class Meta:
+        model = CostLine
+        fields = ["description", "category", "recurrence", "amount"]
+
+
+class BenefitLineForm(LineForm):
+    yearly_amount = money("Yearly amount")
+
+    class Meta:
+        model = BenefitLine
+        fields = ["description", "yearly_amount"]
+
+
+class UserImpactForm(LineForm):
+    hourly_rate = money("Loaded hourly rate")
+    minutes_per_week = forms.DecimalField(
+        label="Minutes a week, each",
+        min_value=Decimal(0),
+        max_digits=7,
+        decimal_places=1,
+        error_messages={"min_value": "Minutes cannot be negative."},
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
+    )
+
+    class Meta:
+        model = UserImpactLine
+        fields = ["description", "users", "minutes_per_week", "effect", "hourly_rate"]
+
+    def __init__(self, *args: Any, default_rate: Decimal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if default_rate is not None:
+            self.fields["hourly_rate"].initial = default_rate
+
+
+class ScenarioForm(forms.ModelForm):
+    sle = money("SLE, likely", help_text="What one occurrence costs.")
+    sle_low = money("SLE, low", required=False)
+    sle_high = money("SLE, high", required=False)
+    sle_after = money("SLE after", required=False, help_text="Only if one occurrence gets cheaper.")
+    aro_before = rate("ARO before, likely")
+    aro_before_low = rate("ARO before, low", required=False)
+    aro_before_high = rate("ARO before, high", required=False)
+    aro_after = rate("ARO after, likely")
+    aro_after_low = rate("ARO after, low", required=False)
+    aro_after_high = rate("ARO after, high", required=False)
+
+    class Meta:
+        model = RiskScenario
+        fields = [
+            "name",
+            "affects_confidentiality",
+            "affects_integrity",
+            "affects_availability",
+            "sle_low",
+            "sle",
+            "sle_high",
+            "sle_after",
+            "aro_before_low",
+            "aro_before",
+            "aro_before_high",
+            "aro_after_low",
+            "aro_after",
+            "aro_after_high",
+        ]
+        labels = {
+            "affects_confidentiality": "Confidentiality",
+            "affects_integrity": "Integrity",
+            "affects_availability": "Availability",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = plain_helper(
+            Layout(
+                Row(
+                    Column("name", css_class="col-md-6"),
+                    Column(
+                        Div(
+                            Field("affects_confidentiality", wrapper_class="form-check-inline"),
+                            Field("affects_integrity", wrapper_class="form-check-inline"),
+                            Field("affects_availability", wrapper_class="form-check-inline"),
+                        ),
+                        css_class="col-md-6 pt-md-4",
+                    ),
+                ),
+                Row(
+                    *[
+                        Column(n, css_class="col-6 col-md-3")
+                        for n in ("sle_low", "sle", "sle_high", "sle_after")
+                    ]
+                ),
+                Row(
+                    *[
+                        Column(n, css_class="col-4")
+                        for n in ("aro_before_low", "aro_before", "aro_before_high")
+                    ]
+                ),
+                Row(
+                    *[
+                        Column(n, css_class="col-4")
+                        for n in ("aro_after_low", "aro_after", "aro_after_high")
+                    ]
+                ),
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name, label in (
+            ("sle", "SLE"),
+            ("aro_before", "ARO before"),
+            ("aro_after", "ARO after"),
+        ):
+            likely, low, high = data.get(name), data.get(f"{name}_low"), data.get(f"{name}_high")
+            if likely is None:
+                continue
+            if low is not None and low > likely:
+                self.add_error(f"{name}_low", f"The low {label} cannot exceed the likely one.")
+            if high is not None and high < likely:
+                self.add_error(f"{name}_high", f"The high {label} cannot be below the likely one.")
+        return data
+
+    @property
+    def warnings(self) -> list[str]:
+        """Allowed, but worth a second look: the measure makes this scenario more likely."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return []
+        before, after = self.cleaned_data.get("aro_before"), self.cleaned_data.get("aro_after")
+        if before is not None and after is not None and after > before:
+            return [
+                "ARO after is above ARO before: the measure makes this scenario more likely. "
+                "That is allowed (a trade-off), but say why in the summary."
+            ]
+        return []
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label="Decision", choices=Outcome.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Why: the security team reads it, and it stays with the decision.",
+        error_messages={"required": "A decision needs a comment."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = plain_helper()
+
+    def clean_comment(self) -> str:
+        comment = self.cleaned_data["comment"].strip()
+        if not comment:
+            raise forms.ValidationError("A decision needs a comment.")
+        return comment
+
+
+class ExistingLineField(forms.ModelChoiceField):
+    """A row's hidden id, looked up among the formset's own lines instead of one query per row.
+
+    Only lines of this case are there, so an id from another case is an invalid choice.
+    """
+
+    def __init__(self, *args: Any, formset: BaseInlineFormSet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.formset = formset
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            key = self.queryset.model._meta.pk.to_python(value)
+        except forms.ValidationError:
+            key = None
+        found = self.formset._existing_object(key) if key is not None else None
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return found
+
+
+class LineFormSet(BaseInlineFormSet):
+    """Inline formset whose queries do not grow with its rows (see ExistingLineField)."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = form.fields[name]
+        form.fields[name] = ExistingLineField(
+            field.queryset,
+            formset=self,
+            initial=field.initial,
+            required=False,
+            widget=field.widget,
+        )
+        if isinstance(form, LineForm) and "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove this line"
+
+
+class CostLineFormSet(LineFormSet):
+    """The lines the user keeps; people-time from impact assessments is kept by the app."""
+
+    def get_queryset(self) -> Any:
+        # Cached like the parent's: the formset asks for it once per form.
+        if not hasattr(self, "_manual_lines"):
+            self._manual_lines = super().get_queryset().filter(source_department__isnull=True)
+        return self._manual_lines
+
+
+def formsets_for(case: BusinessCase, data: Any = None) -> dict[str, BaseInlineFormSet]:
+    """The editor's four formsets, bound to `data` when given, keyed by their prefix."""
+    default_rate = LoadedRate.default_rate()  # pre-filled in new end-user lines
+    classes = {
+        "costs": inlineformset_factory(
+            BusinessCase, CostLine, form=CostLineForm, formset=CostLineFormSet, extra=1
+        ),
+        "scenarios": inlineformset_factory(
+            BusinessCase, RiskScenario, form=ScenarioForm, formset=LineFormSet, extra=1
+        ),
+        "benefits": inlineformset_factory(
+            BusinessCase, BenefitLine, form=BenefitLineForm, formset=LineFormSet, extra=1
+        ),
+        "impacts": inlineformset_factory(
+            BusinessCase, UserImpactLine, form=UserImpactForm, formset=LineFormSet, extra=1
+        ),
+    }
+    kwargs = {"impacts": {"default_rate": default_rate}}
+    return {
+        prefix: formset_class(
+            data, instance=case, prefix=prefix, form_kwargs=kwargs.get(prefix, {})
+        )
+        for prefix, formset_class in classes.items()
+    }

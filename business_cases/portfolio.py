@@ -1,0 +1,157 @@
+"""The portfolio of cases: rows with their figures, sorting, CSV, and the budget summary.
+
+Figures are computed, not stored, so they can never disagree with the lines; every case
+is read with its lines prefetched, so the query count does not grow with the cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from business_cases import finance
+from business_cases.models import BusinessCase, CaseDecision, CaseStatus, Outcome
+from business_cases.snapshots import NOT_MEANINGFUL
+from departments import roles
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Row:
+    case: BusinessCase
+    figures: finance.CaseFigures
+
+
+def _figure_key(name: str) -> Callable[[Row], Any]:
+    """Numbers in order; not-meaningful figures after every number whichever the direction."""
+
+    def key(row: Row) -> Any:
+        value = getattr(row.figures, name)
+        return (0, value) if isinstance(value, Decimal) else (1, ZERO)
+
+    return key
+
+
+SORTS: dict[str, tuple[str, Callable[[Row], Any]]] = {
+    "title": ("Case", lambda row: row.case.title.lower()),
+    "status": ("Status", lambda row: row.case.status),
+    "cost": ("Total cost", _figure_key("total_cost_of_ownership")),
+    "risk": ("Risk reduction / yr", _figure_key("yearly_risk_reduction")),
+    "rosi": ("ROSI", _figure_key("rosi")),
+    "npv": ("NPV", _figure_key("npv")),
+    "updated": ("Updated", lambda row: row.case.updated_at),
+}
+DEFAULT_SORT = "updated"
+FIGURE_SORTS = {"cost", "risk", "rosi", "npv"}
+
+
+def rows(
+    user: Any, *, status: str = "", sort: str = DEFAULT_SORT, descending: bool = True
+) -> list[Row]:
+    """The cases the user may see, with figures, sorted; unknown sorts fall back to updated."""
+    cases = BusinessCase.objects.visible_to(user).with_lines()
+    if status in CaseStatus.values:
+        cases = cases.filter(status=status)
+    found = [Row(case, case.figures) for case in cases]
+    _, key = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    if sort in FIGURE_SORTS:
+        # Not-meaningful figures go last in both directions.
+        numbers = [r for r in found if key(r)[0] == 0]
+        others = [r for r in found if key(r)[0] == 1]
+        return sorted(numbers, key=key, reverse=descending) + others
+    return sorted(found, key=key, reverse=descending)
+
+
+def _cell(value: finance.Figure, quantum: str) -> str:
+    return str(value.quantize(Decimal(quantum))) if isinstance(value, Decimal) else NOT_MEANINGFUL
+
+
+def _safe(text: str) -> str:
+    """A spreadsheet must not run a title as a formula (CSV injection)."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def as_csv(found: list[Row], currency: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "case",
+            "initiative",
+            "status",
+            "revision",
+            f"total cost of ownership ({currency})",
+            f"yearly risk reduction ({currency})",
+            "ROSI (%)",
+            "payback (months)",
+            f"NPV ({currency})",
+            "horizon (years)",
+        ]
+    )
+    for row in found:
+        f = row.figures
+        rosi = f.rosi * 100 if isinstance(f.rosi, Decimal) else f.rosi
+        writer.writerow(
+            [
+                _safe(row.case.title),
+                _safe(row.case.initiative.title),
+                row.case.get_status_display(),
+                row.case.revision,
+                _cell(f.total_cost_of_ownership, "0.01"),
+                _cell(f.yearly_risk_reduction, "0.01"),
+                _cell(rosi, "0.1"),
+                _cell(f.payback_months, "0.1"),
+                _cell(f.npv, "0.01"),
+                row.case.horizon_years,
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Budget:
+    requested: Decimal
+    requested_count: int
+    approved: Decimal
+    approved_count: int
+
+    @property
+    def largest(self) -> Decimal:
+        return max(self.requested, self.approved, Decimal(1))
+
+
+def budget_summary(user: Any) -> Budget | None:
+    """Total cost of ownership awaiting a decision against what senior leadership approved.
+
+    Requested: the cases submitted and awaiting a decision. Approved: for each case whose
+    latest decision is an approval, the total in that decision's snapshot (the figure
+    approved, even while a new revision is being written). None for users who see no cases.
+    """
+    if not roles.reads_everything(user):
+        return None
+    submitted = list(BusinessCase.objects.awaiting_decision().with_lines())
+    latest: dict[int, CaseDecision] = {}
+    for decision in CaseDecision.objects.order_by("case_id", "-decided_at", "-pk"):
+        latest.setdefault(decision.case_id, decision)
+    approved = [d for d in latest.values() if d.outcome == Outcome.APPROVED]
+    approved_total = sum(
+        (_snapshot_figure(d.snapshot, "total_cost_of_ownership") for d in approved), ZERO
+    )
+    return Budget(
+        requested=sum((c.figures.total_cost_of_ownership for c in submitted), ZERO),
+        requested_count=len(submitted),
+        approved=approved_total,
+        approved_count=len(approved),
+    )
+
+
+def _snapshot_figure(snapshot: dict[str, Any], name: str) -> Decimal:
+    try:
+        return Decimal(snapshot["figures"][name])
+    except (KeyError, ArithmeticError, TypeError, ValueError):
+        return ZERO

@@ -1,0 +1,187 @@
+"""The life of a business case: create, keep people-time in step, submit, decide, revise.
+
+draft → submitted → approved / rejected / revision requested. The security team writes
+and submits; only executives decide, with a comment. A decided case that changes starts
+its next revision (back to draft), which needs a decision of its own; an approved case
+is locked until someone starts that revision on purpose.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from business_cases import emails, finance, sources
+from business_cases.models import (
+    DECIDED,
+    BusinessCase,
+    CaseDecision,
+    CaseStatus,
+    CostCategory,
+    CostLine,
+    LoadedRate,
+    Outcome,
+    Recurrence,
+)
+from departments import roles
+
+CENT = Decimal("0.01")
+
+
+def assessed_people_time(case: BusinessCase) -> list[CostLine]:
+    """The people-time lines the initiative's impact assessments call for now (unsaved)."""
+    assessed = sources.assessed_time(case.initiative)
+    rates = LoadedRate.rates_for({a.department_id for a in assessed})
+    lines = []
+    for a in assessed:
+        rate = rates[a.department_id]
+        lines.append(
+            CostLine(
+                case=case,
+                description=(
+                    f"People-time, {a.department_name}: {a.hours_per_week} h/week × "
+                    f"{finance.WORKING_WEEKS_PER_YEAR} weeks × {rate}/h"
+                ),
+                category=CostCategory.PEOPLE_TIME,
+                recurrence=Recurrence.YEARLY,
+                amount=finance.people_time_yearly(a.hours_per_week, rate).quantize(CENT),
+                source_department_id=a.department_id,
+                hours_per_week=a.hours_per_week,
+                hourly_rate=rate,
+            )
+        )
+    return lines
+
+
+def people_time_drift(case: BusinessCase) -> bool:
+    """True when the assessments now say something else than the case's people-time lines."""
+    stored = {
+        (line.source_department_id, line.amount)
+        for line in case.cost_lines.all()
+        if line.is_from_assessment
+    }
+    return stored != {
+        (line.source_department_id, line.amount) for line in assessed_people_time(case)
+    }
+
+
+def refresh_people_time(case: BusinessCase) -> None:
+    """One yearly people-time line per assessed department, in step with the assessments.
+
+    The lines are the case's own rows, so they are in its history and its snapshot; the
+    editor shows them read-only, and only a change of the assessment changes them.
+    """
+    wanted = {line.source_department_id: line for line in assessed_people_time(case)}
+    existing = {
+        line.source_department_id: line
+        for line in CostLine.objects.filter(case=case, source_department__isnull=False)
+    }
+    for department_id, line in existing.items():
+        if department_id not in wanted:
+            line.delete()
+    for department_id, line in wanted.items():
+        current = existing.get(department_id)
+        if current is None:
+            line.save()
+        elif (current.amount, current.description) != (line.amount, line.description):
+            current.amount, current.description = line.amount, line.description
+            current.hours_per_week, current.hourly_rate = line.hours_per_week, line.hourly_rate
+            current.save()
+
+
+@transaction.atomic
+def case_create(*, case: BusinessCase, author: Any) -> BusinessCase:
+    """Save a new draft: goals pre-filled from the initiative's supporting links, and
+    people-time from its impact assessments."""
+    if not roles.is_ciso(author):
+        raise PermissionDenied("Only the security team writes business cases.")
+    case.author = author
+    case.status = CaseStatus.DRAFT
+    case.full_clean()
+    case.save()
+    case.business_goals.set(sources.supporting_goal_ids(case.initiative))
+    refresh_people_time(case)
+    return case
+
+
+def case_reopen(case: BusinessCase) -> bool:
+    """A decided case that changes becomes the draft of its next revision (unsaved).
+
+    True when it did; the caller saves the case.
+    """
+    if case.status not in DECIDED:
+        return False
+    case.revision += 1
+    case.status = CaseStatus.DRAFT
+    case.submitted_at = None
+    return True
+
+
+@transaction.atomic
+def case_start_revision(*, case: BusinessCase, by: Any) -> None:
+    """Unlock an approved case: revision n+1, a draft, compared with what was approved."""
+    if not roles.is_ciso(by):
+        raise PermissionDenied("Only the security team revises business cases.")
+    locked = BusinessCase.objects.select_for_update().get(pk=case.pk)
+    if locked.status != CaseStatus.APPROVED:
+        raise ValidationError("Only an approved case needs a new revision to change.")
+    case_reopen(case)
+    case.version = locked.version + 1
+    case.save(update_fields=["revision", "status", "submitted_at", "version", "updated_at"])
+    refresh_people_time(case)
+
+
+@transaction.atomic
+def case_submit(*, case: BusinessCase, by: Any) -> None:
+    """Send a draft to senior leadership; executives are emailed once it is committed."""
+    if not roles.is_ciso(by):
+        raise PermissionDenied("Only the security team submits business cases.")
+    locked = BusinessCase.objects.select_for_update().get(pk=case.pk)
+    if locked.status != CaseStatus.DRAFT:
+        raise ValidationError("Only a draft can be submitted.")
+    if not case.has_content:
+        raise ValidationError(
+            "Add at least one cost and one benefit (a risk scenario, a benefit line or time "
+            "saved) before submitting: there is nothing to decide yet."
+        )
+    case.status = CaseStatus.SUBMITTED
+    case.submitted_at = timezone.now()
+    case.version = locked.version + 1
+    case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    transaction.on_commit(partial(emails.send_submitted, case.pk))
+
+
+@transaction.atomic
+def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: Any) -> CaseDecision:
+    """An executive's decision on the submitted revision, with a snapshot of its figures.
+
+    The author is emailed once it is committed. A second decision on the same revision
+    is refused here and, should two arrive at once, by the database.
+    """
+    if not roles.is_executive(by):
+        raise PermissionDenied("Only senior leadership decides business cases.")
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Choose approve, reject or send back."})
+    if not comment.strip():
+        raise ValidationError({"comment": "Say why: the security team acts on it."})
+    locked = BusinessCase.objects.select_for_update().get(pk=case.pk)
+    if locked.status != CaseStatus.SUBMITTED or locked.revision != case.revision:
+        raise ValidationError("This case is not awaiting a decision.")
+    decision = CaseDecision.objects.create(
+        case=case,
+        revision=case.revision,
+        outcome=outcome,
+        comment=comment.strip(),
+        decided_by=by,
+        snapshot=case.snapshot(),
+    )
+    case.status = outcome
+    case.version = locked.version + 1
+    case.save(update_fields=["status", "version", "updated_at"])
+    transaction.on_commit(partial(emails.send_decided, decision.pk))
+    return decision

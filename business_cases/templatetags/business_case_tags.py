@@ -1,0 +1,139 @@
+"""Showing business case figures, and the fragments other pages place.
+
+- `{% budget_requested_vs_approved %}`: the dashboard's budget figure (nothing for users
+  who may not see cases);
+- `{% initiative_business_cases initiative %}`: the cases of an initiative, for its page.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+
+from business_cases import finance, portfolio
+from business_cases.models import BusinessCase
+from departments import roles
+
+register = template.Library()
+
+NOT_MEANINGFUL = "not meaningful"
+STATUS_CLASSES = {
+    "draft": "text-bg-light border",
+    "submitted": "text-bg-primary",
+    "approved": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "revision_requested": "text-bg-warning",
+}
+
+
+def _whole(value: Decimal) -> str:
+    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+
+
+@register.filter
+def money(value: Any, currency: str | None = None) -> str:
+    """`86,700 EUR`; a figure that is not meaningful says so."""
+    if isinstance(value, finance.NotMeaningful) or value is None:
+        return NOT_MEANINGFUL
+    return f"{_whole(Decimal(value))} {currency or settings.CURRENCY}"
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """`86,700`: money where the column or caption already names the currency."""
+    if isinstance(value, finance.NotMeaningful) or value is None:
+        return NOT_MEANINGFUL
+    return _whole(Decimal(value))
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A ratio as a percentage: 0.7993 → `79.9 %`."""
+    if not isinstance(value, Decimal):
+        return NOT_MEANINGFUL
+    return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} %"
+
+
+@register.filter
+def months(value: Any) -> str:
+    if not isinstance(value, Decimal):
+        return NOT_MEANINGFUL
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} months"
+
+
+@register.filter
+def snapshot_value(text: str, kind: str) -> str:
+    """A snapshot's string figure (see snapshots.py), shown like a live one."""
+    if text in (None, "", NOT_MEANINGFUL, "—"):
+        return text or "—"
+    value = Decimal(text)
+    return {
+        "money": lambda: _whole(value),
+        "ratio": lambda: percent(value),
+        "months": lambda: months(value),
+    }.get(kind, lambda: text)()
+
+
+@register.filter
+def signed_change(value: Any, kind: str) -> str:
+    """`+6,000`, `−25.0 points` (a ROSI change is in percentage points); nothing if unchanged."""
+    if value is None or value == 0:
+        return ""
+    sign = "+" if value > 0 else "−"
+    size = abs(value)
+    if kind == "ratio":
+        return f"{sign}{(size * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} points"
+    if kind == "money":
+        return f"{sign}{_whole(size)}"
+    return f"{sign}{size}"
+
+
+@register.filter
+def reason(value: Any) -> str:
+    """Why a figure is not meaningful, or nothing."""
+    return value.reason if isinstance(value, finance.NotMeaningful) else ""
+
+
+@register.filter
+def negative(value: Any) -> bool:
+    return isinstance(value, Decimal) and value < 0
+
+
+@register.simple_tag
+def case_status(case: BusinessCase) -> str:
+    """A status badge that always carries its text."""
+    css = STATUS_CLASSES.get(case.status, "text-bg-light border")
+    return format_html('<span class="badge {}">{}</span>', css, case.get_status_display())
+
+
+@register.inclusion_tag("business_cases/_budget.html", takes_context=True)
+def budget_requested_vs_approved(context: dict[str, Any]) -> dict[str, Any]:
+    """Budget requested (awaiting a decision) against budget approved, as TCO."""
+    user = context["request"].user
+    budget = portfolio.budget_summary(user)
+    if budget is None:
+        return {"budget": None}
+    scale = Decimal(100) / budget.largest
+    return {
+        "budget": budget,
+        "currency": settings.CURRENCY,
+        "requested_width": int(budget.requested * scale),
+        "approved_width": int(budget.approved * scale),
+    }
+
+
+@register.inclusion_tag("business_cases/_initiative_cases.html", takes_context=True)
+def initiative_business_cases(context: dict[str, Any], initiative: Any) -> dict[str, Any]:
+    """The initiative's business cases, with figures, for those who may see cases."""
+    user = context["request"].user
+    cases = BusinessCase.objects.visible_to(user).filter(initiative=initiative).with_lines()
+    return {
+        "cases": cases,
+        "initiative": initiative,
+        "may_see": roles.reads_everything(user),
+        "may_write": roles.is_ciso(user),
+    }

@@ -1,0 +1,222 @@
+"""Business cases: portfolio, editor with live figures, workflow, history, print and PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from business_cases import charts, finance, history, pdf, portfolio, services, snapshots
+from business_cases.editor import Editor
+from business_cases.forms import CaseCreateForm, DecisionForm
+from business_cases.models import (
+    BusinessCase,
+    CaseDecision,
+    CaseStatus,
+    Outcome,
+    get_case_for,
+    get_case_to_decide,
+)
+from departments import roles
+from departments.http import HtmxHttpRequest
+from objectives.models import get_initiative_for
+
+LOCKED = {
+    CaseStatus.SUBMITTED: "This case is awaiting a decision and cannot be changed now.",
+    CaseStatus.APPROVED: "An approved case is locked: start a new revision to change it.",
+}
+
+
+def _editable(case: BusinessCase) -> BusinessCase:
+    if not case.is_editable:
+        raise PermissionDenied(LOCKED.get(CaseStatus(case.status), "This case cannot be changed."))
+    return case
+
+
+@require_GET
+def case_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The portfolio: every case with cost, risk reduction, ROSI and status, sortable."""
+    if not roles.reads_everything(request.user):
+        raise Http404("No business cases here.")
+    sort = request.GET.get("sort", portfolio.DEFAULT_SORT)
+    sort = sort if sort in portfolio.SORTS else portfolio.DEFAULT_SORT
+    descending = request.GET.get("dir", "desc") != "asc"
+    status = request.GET.get("status", "")
+    context = {
+        "rows": portfolio.rows(request.user, status=status, sort=sort, descending=descending),
+        "sort": sort,
+        "descending": descending,
+        "status": status,
+        "statuses": CaseStatus.choices,
+        "columns": [(key, label) for key, (label, _) in portfolio.SORTS.items()],
+    }
+    template = "business_cases/portfolio.html"
+    if request.htmx:
+        template += "#portfolio-table"
+    return render(request, template, context)
+
+
+@require_GET
+def portfolio_csv(request: HtmxHttpRequest) -> HttpResponse:
+    if not roles.reads_everything(request.user):
+        raise Http404("No business cases here.")
+    rows = portfolio.rows(request.user, sort=request.GET.get("sort", "title"), descending=False)
+    response = HttpResponse(
+        portfolio.as_csv(rows, currency=settings.CURRENCY), content_type="text/csv"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="business-cases-{stamp}.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def case_create(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
+    initiative = get_initiative_for(request.user, initiative_id)
+    if not roles.is_ciso(request.user):
+        raise PermissionDenied("Only the security team writes business cases.")
+    form = CaseCreateForm(request.POST or None, initial={"title": f"{initiative.title}"})
+    if request.method == "POST" and form.is_valid():
+        form.instance.initiative = initiative
+        case = services.case_create(case=form.instance, author=request.user)
+        messages.success(request, "Case created: add its costs, scenarios and benefits.")
+        return redirect("business_cases:case-edit", case_id=case.pk)
+    return render(
+        request, "business_cases/case_create.html", {"form": form, "initiative": initiative}
+    )
+
+
+@require_GET
+def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    decisions = list(case.decisions.select_related("decided_by"))
+    context = {
+        "case": case,
+        "decisions": decisions,
+        "timeline": history.case_timeline(case, limit=8),
+        "cash_chart": charts.cumulative_cash(case.figures, case.horizon_years),
+        "drift": not case.is_editable and services.people_time_drift(case),
+        "may_write": roles.is_ciso(request.user),
+        "may_decide": roles.is_executive(request.user) and case.status == CaseStatus.SUBMITTED,
+        **_approval_difference(case, decisions),
+    }
+    return render(request, "business_cases/case_detail.html", context)
+
+
+def _approval_difference(case: BusinessCase, decisions: list[CaseDecision]) -> dict[str, Any]:
+    """The latest approval and, when the case has moved on since, the figures' difference."""
+    approval = next((d for d in decisions if d.outcome == Outcome.APPROVED), None)
+    moved_on = approval is not None and approval.revision != case.revision
+    return {
+        "approval": approval,
+        "difference": snapshots.difference(approval.snapshot, case.snapshot())
+        if moved_on
+        else None,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    case = _editable(get_case_for(request.user, case_id, write=True))
+    editor = Editor.bind(case, request.POST or None)
+    if request.method == "POST" and editor.is_valid():
+        warnings = editor.warnings
+        if editor.save() is not None:
+            messages.success(request, "Business case saved.")
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect(case)
+    return render(request, "business_cases/case_edit.html", _editor_context(editor), status=200)
+
+
+def _editor_context(editor: Editor) -> dict[str, object]:
+    return {
+        "case": editor.case,
+        "editor": editor,
+        "form": editor.form,
+        "formsets": editor.formsets,
+        "preview": editor.preview(),
+        "assessed": [line for line in editor.case.cost_lines.all() if line.is_from_assessment],
+        "working_weeks": finance.WORKING_WEEKS_PER_YEAR,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def case_figures(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    """The figures for the editor's current values, unsaved (HTMX, as the user types)."""
+    case = _editable(get_case_for(request.user, case_id, write=True))
+    if request.method == "GET" or not request.htmx:
+        return redirect("business_cases:case-edit", case_id=case.pk)
+    editor = Editor.bind(case, request.POST)
+    return render(request, "business_cases/case_edit.html#case-figures", _editor_context(editor))
+
+
+@require_POST
+def case_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, write=True)
+    try:
+        services.case_submit(case=case, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Submitted: senior leadership has been emailed.")
+    return redirect(case)
+
+
+@require_POST
+def case_revise(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id, write=True)
+    try:
+        services.case_start_revision(case=case, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(case)
+    messages.info(request, f"Revision {case.revision} started: it needs a new decision.")
+    return redirect("business_cases:case-edit", case_id=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def case_decide(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    """An executive approves, rejects or sends back the submitted revision, with a comment."""
+    case = get_case_to_decide(request.user, case_id)
+    if case.status != CaseStatus.SUBMITTED:
+        messages.info(request, "This case is not awaiting a decision.")
+        return redirect(case)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_decide(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Decision recorded; the author has been emailed.")
+        return redirect(case)
+    context = {"case": case, "form": form, **_approval_difference(case, list(case.decisions.all()))}
+    return render(request, "business_cases/case_decide.html", context)
+
+
+@require_GET
+def case_history(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    context = {"case": case, "timeline": history.case_timeline(case)}
+    return render(request, "business_cases/case_history.html", context)
+
+
+@require_GET
+def case_print(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    """One page for print: the same template the PDF is made from."""
+    case = get_case_for(request.user, case_id)
+    return render(request, "business_cases/case_print.html", pdf.context(case, for_pdf=False))
+
+
+@require_GET
+def case_pdf(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    response = HttpResponse(pdf.render(case, request=request), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename(case)}"'
+    return response

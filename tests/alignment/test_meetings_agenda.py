@@ -1,0 +1,162 @@
+"""The agenda: built from live data, department-scoped for one-on-ones, cross-department
+for joint meetings, and refreshable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from alignment import agenda
+from alignment.models import ActionItem, Agreement, Occurrence, Relation
+from departments.models import GoalStatus
+from objectives.models import InitiativeStatus
+from tests import factories
+from tests.alignment.meeting_helpers import NOW, joint, one_on_one
+
+pytestmark = pytest.mark.django_db
+
+
+def texts(table: dict[str, Any], key: str) -> list[str]:
+    section = next(s for s in table["sections"] if s["key"] == key)
+    return [item["text"] for item in section["items"]]
+
+
+@pytest.fixture
+def live_data(dept_a: Any, dept_b: Any) -> dict[str, Any]:
+    """In each department: an open conflict, a mitigated one, goals at risk, assessments."""
+    data = {}
+    for dept, name in ((dept_a, "infra"), (dept_b, "sales")):
+        risky = factories.GoalFactory(
+            department=dept, title=f"{name} at risk", status=GoalStatus.AT_RISK
+        )
+        factories.GoalFactory(department=dept, title=f"{name} off", status=GoalStatus.OFF_TRACK)
+        factories.GoalFactory(department=dept, title=f"{name} fine", status=GoalStatus.ON_TRACK)
+        factories.LinkFactory(
+            goal=risky,
+            initiative=factories.InitiativeFactory(title=f"{name} gate"),
+            relation=Relation.CONFLICTS,
+        )
+        factories.LinkFactory(
+            goal=risky,
+            initiative=factories.InitiativeFactory(title=f"{name} softened"),
+            relation=Relation.CONFLICTS,
+            mitigation="Pre-approved changes skip the gate.",
+        )
+        factories.AssessmentFactory(
+            department=dept, initiative=factories.InitiativeFactory(title=f"{name} pending")
+        )
+        factories.AssessmentFactory(
+            department=dept,
+            initiative=factories.InitiativeFactory(title=f"{name} agreed"),
+            head_agreement=Agreement.AGREED,
+        )
+        factories.AssessmentFactory(
+            department=dept,
+            initiative=factories.InitiativeFactory(
+                title=f"{name} dropped", status=InitiativeStatus.CANCELLED
+            ),
+        )
+        data[name] = risky
+    return data
+
+
+def test_a_one_on_one_agenda_holds_its_departments_open_items_only(
+    live_data: Any, ciso: Any, head_b: Any, dept_b: Any
+) -> None:
+    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    table = series.occurrences.first().agenda
+    assert table["scope"] == "Sales"
+    assert texts(table, "conflicts") == ["sales gate conflicts with “sales at risk”"]
+    assert texts(table, "goals") == ["sales at risk", "sales off"]
+    assert texts(table, "assessments") == ["sales pending: 4.0 h/week"]
+    assert texts(table, "actions") == []
+
+
+def test_a_joint_agenda_looks_across_departments(
+    live_data: Any, ciso: Any, head_a: Any, head_b: Any
+) -> None:
+    series = joint(organiser=ciso, heads=[head_a, head_b])
+    table = series.occurrences.first().agenda
+    assert table["scope"] == "All departments"
+    assert texts(table, "conflicts") == [
+        "infra gate conflicts with “infra at risk” (Infrastructure)",
+        "sales gate conflicts with “sales at risk” (Sales)",
+    ]
+    assert len(texts(table, "goals")) == 4
+    assert texts(table, "assessments") == [
+        "infra pending: 4.0 h/week (Infrastructure)",
+        "sales pending: 4.0 h/week (Sales)",
+    ]
+
+
+def test_open_action_items_from_earlier_meetings_of_the_series_come_back(
+    ciso: Any, head_b: Any, dept_b: Any, head_a: Any, dept_a: Any
+) -> None:
+    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    other = one_on_one(organiser=ciso, leader=head_a, department=dept_a)
+    first, second = list(series.occurrences.order_by("start")[:2])
+    ActionItem.objects.create(
+        occurrence=first, title="Open item", owner=head_b, due_date=dt.date(2026, 3, 20)
+    )
+    done = ActionItem.objects.create(occurrence=first, title="Done item")
+    done.set_done(True, at=NOW)
+    done.save()
+    ActionItem.objects.create(occurrence=other.occurrences.first(), title="Other series")
+    ActionItem.objects.create(occurrence=second, title="Raised later")
+
+    agenda.refresh_agenda(second, now=NOW)
+
+    second.refresh_from_db()
+    assert texts(second.agenda, "actions") == ["Open item"]
+    item = second.agenda["sections"][3]["items"][0]
+    assert item["detail"].endswith("due 20 Mar 2026")
+    assert item["url"] == first.get_absolute_url()
+
+
+def test_refreshing_picks_up_todays_data(
+    live_data: Any, ciso: Any, head_b: Any, dept_b: Any
+) -> None:
+    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    occurrence = series.occurrences.first()
+    live_data["sales"].links.update(mitigation="Agreed a fast lane.")
+    assert texts(occurrence.agenda, "conflicts")  # the snapshot still has it
+    agenda.refresh_agenda(occurrence)
+    occurrence = Occurrence.objects.get(pk=occurrence.pk)
+    assert texts(occurrence.agenda, "conflicts") == []
+    assert occurrence.agenda_built_at is not None
+
+
+def test_a_long_section_is_capped_and_says_there_is_more(
+    ciso: Any, head_b: Any, dept_b: Any
+) -> None:
+    for n in range(agenda.ITEMS_PER_SECTION + 2):
+        factories.GoalFactory(department=dept_b, title=f"Risky {n:02}", status=GoalStatus.AT_RISK)
+    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    section = series.occurrences.first().agenda["sections"][1]
+    assert len(section["items"]) == agenda.ITEMS_PER_SECTION
+    assert section["more"] is True
+    lines = agenda.agenda_lines(series.occurrences.first().agenda)
+    assert lines[-1].endswith("more on the meeting page")
+
+
+def test_building_an_agenda_takes_the_same_queries_for_ten_times_the_data(
+    ciso: Any, head_b: Any, dept_b: Any, django_assert_num_queries: Any
+) -> None:
+    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    occurrence = series.occurrences.select_related("series__department").first()
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            goal = factories.GoalFactory(department=dept_b, status=GoalStatus.AT_RISK)
+            factories.LinkFactory(goal=goal, relation=Relation.CONFLICTS)
+            factories.AssessmentFactory(department=dept_b)
+            ActionItem.objects.create(occurrence=occurrence, title="x", owner=head_b)
+
+    grow(1)
+    with django_assert_num_queries(4):
+        agenda.build_agenda(occurrence)
+    grow(10)
+    with django_assert_num_queries(4):
+        agenda.build_agenda(occurrence)

@@ -1,0 +1,212 @@
+"""The dashboard, impact assessments and friction budgets in a real browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Page, expect
+
+from alignment.models import Agreement, Relation
+from departments.models import GoalStatus
+from tests import factories
+from tests.browser.axe import AXE_SOURCE, BLOCKING, assert_accessible
+from tests.browser.conftest import PageGuard
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def programme(ciso: Any, dept_a: Any, dept_b: Any) -> dict[str, Any]:
+    """A small programme: Infrastructure goes over its budget with the approval gate."""
+    dept_a.friction_budget_hours = Decimal("10")
+    dept_a.save()
+    gate = factories.InitiativeFactory(title="Change-approval gate", owner=ciso)
+    mfa = factories.InitiativeFactory(title="Roll out SSO + MFA", owner=ciso)
+    deploys = factories.GoalFactory(
+        department=dept_a, title="p95 deploy under 15 min", status=GoalStatus.AT_RISK
+    )
+    factories.LinkFactory(initiative=gate, goal=deploys, relation=Relation.CONFLICTS)
+    factories.LinkFactory(initiative=mfa, goal=deploys, relation=Relation.SUPPORTS)
+    gate_on_infra = factories.AssessmentFactory(
+        initiative=gate, department=dept_a, hours_per_week=Decimal("8")
+    )
+    factories.AssessmentFactory(initiative=mfa, department=dept_a, hours_per_week=Decimal("3"))
+    factories.AssessmentFactory(
+        initiative=mfa,
+        department=dept_b,
+        hours_per_week=Decimal("2"),
+        head_agreement=Agreement.AGREED,
+        head_comment="Hardware keys for the field team.",
+    )
+    return {"gate": gate, "gate_on_infra": gate_on_infra}
+
+
+@pytest.fixture
+def other_page(browser: Browser) -> Iterator[Page]:
+    """A second browser with its own cookies, guarded like the first."""
+    context = browser.new_context()
+    page = context.new_page()
+    guard = PageGuard(page)
+    yield page
+    problems = guard.problems()
+    context.close()
+    if problems:
+        pytest.fail("The second page was not clean:\n" + "\n".join(problems))
+
+
+def log_in_as(page: Page, live_server: Any, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(f"{live_server.url}/accounts/login/")
+
+
+def assert_section_accessible(page: Page, selector: str) -> None:
+    """axe-core on one part of a page (the rest of the department page has other owners)."""
+    page.evaluate(AXE_SOURCE)
+    found = page.evaluate(
+        """async (selector) => {
+            const r = await axe.run({include: [[selector]]}, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help}));
+        }""",
+        selector,
+    )
+    problems = [f"{v['impact']}: {v['id']} — {v['help']}" for v in found if v["impact"] in BLOCKING]
+    assert not problems, "axe-core found:\n" + "\n".join(problems)
+
+
+def forgive_status(guard: PageGuard, status: int) -> None:
+    """Chromium logs a 4xx answer as a console error; one the test provoked is expected."""
+    guard.console_errors[:] = [e for e in guard.console_errors if f"status of {status}" not in e]
+
+
+def test_ciso_dashboard_loads_accessibly_with_its_figures(
+    page: Page, live_server: Any, login: Callable[[str], None], programme: dict[str, Any]
+) -> None:
+    login("ciso")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Security & business at a glance")
+    chart = page.get_by_role("img", name="Security-added hours per week against each department's")
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("Infrastructure")
+    expect(chart).to_contain_text("11 of 10 h/week — over budget")
+    expect(page.get_by_text("Over budget by 1 h")).to_be_visible()
+    expect(page.get_by_role("link", name="Set budget of Infrastructure")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Unmitigated conflicts").click()
+    expect(page).to_have_url(
+        live_server.url + reverse("alignment:conflict-list") + "?unmitigated=1"
+    )
+    expect(page.get_by_role("cell", name="Change-approval gate")).to_be_visible()
+
+
+def test_executive_dashboard_has_the_figures_but_no_edit_buttons(
+    page: Page, login: Callable[[str], None], executive: Any, programme: dict[str, Any]
+) -> None:
+    login("exec")
+
+    expect(
+        page.get_by_role("heading", level=2, name="Added workflow hours per week")
+    ).to_be_visible()
+    expect(page.get_by_role("img", name="Security-added hours per week")).to_contain_text("Sales")
+    expect(page.get_by_role("link", name="Set budget")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
+    expect(page.locator("main").get_by_role("button")).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_head_disagrees_in_place_and_the_ciso_sees_it(
+    page: Page,
+    other_page: Page,
+    live_server: Any,
+    login: Callable[[str], None],
+    page_guard: PageGuard,
+    programme: dict[str, Any],
+    head_a: Any,
+    dept_a: Any,
+) -> None:
+    assessment = programme["gate_on_infra"]
+    login("head-infrastructure")
+    page.goto(live_server.url + dept_a.get_absolute_url())
+    assert_section_accessible(page, "section[aria-labelledby=impact-heading]")
+    page.evaluate("window.__noReload = true")
+    row = page.locator(f"#assessment-row-{assessment.pk}")
+    expect(row).to_contain_text("Awaiting the head")
+
+    # Disagreeing without a reason is refused in place.
+    row.get_by_label("I disagree").check()
+    row.get_by_role("button", name="Send answer").click()
+    expect(row.get_by_text("Say why you disagree")).to_be_visible()
+    forgive_status(page_guard, 422)
+
+    row.get_by_label("Comment").fill("Eight hours a week is more than we can absorb.")
+    row.get_by_role("button", name="Send answer").click()
+    expect(row.get_by_text("Your answer was sent to the security team.")).to_be_visible()
+    expect(row.locator(".badge", has_text="Disagreed")).to_be_visible()
+    assert page.evaluate("window.__noReload") is True  # no reload happened
+
+    # The head changes their mind from the same row: the new version came back with it.
+    row.get_by_text("Change your answer").click()
+    row.get_by_label("I agree").check()
+    row.get_by_label("Comment").fill("Fine once standard changes are pre-approved.")
+    row.get_by_role("button", name="Send answer").click()
+    expect(row.locator(".badge", has_text="Agreed")).to_be_visible()
+    assert page.evaluate("window.__noReload") is True
+    assert_section_accessible(page, f"#assessment-row-{assessment.pk}")
+
+    log_in_as(other_page, live_server, "ciso")
+    other_page.goto(live_server.url + programme["gate"].get_absolute_url())
+    ciso_row = other_page.locator(f"#assessment-row-{assessment.pk}")
+    expect(ciso_row).to_contain_text("Agreed")
+    expect(ciso_row).to_contain_text("Fine once standard changes are pre-approved.")
+    expect(ciso_row.get_by_role("button", name="Send answer")).to_have_count(0)
+
+
+def test_ciso_sees_over_budget_while_typing_the_hours(
+    page: Page, live_server: Any, login: Callable[[str], None], programme: dict[str, Any]
+) -> None:
+    assessment = programme["gate_on_infra"]
+    login("ciso")
+    page.goto(live_server.url + reverse("alignment:assessment-edit", args=[assessment.pk]))
+    preview = page.locator("#friction-preview")
+    expect(preview).to_contain_text("11 h/week")
+    expect(preview.get_by_text("Over budget")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Hours added per week").fill("5")
+    expect(preview).to_contain_text("8 h/week")
+    expect(preview.get_by_text("Within budget")).to_be_visible()
+
+    page.get_by_role("button", name="Save assessment").click()
+    expect(page).to_have_url(live_server.url + programme["gate"].get_absolute_url())
+    expect(page.get_by_text("Impact on Infrastructure saved.")).to_be_visible()
+
+
+def test_ciso_sets_a_friction_budget_in_place(
+    page: Page,
+    live_server: Any,
+    login: Callable[[str], None],
+    programme: dict[str, Any],
+    dept_a: Any,
+) -> None:
+    login("ciso")
+    page.goto(live_server.url + dept_a.get_absolute_url())
+    page.evaluate("window.__noReload = true")
+    budget = page.locator("#friction-budget")
+    expect(budget).to_contain_text("Over budget by 1 h")
+
+    budget.get_by_role("link", name="Set budget").click()
+    budget = page.locator("#friction-budget")
+    budget.get_by_label("friction budget (hours/week)").fill("12")
+    budget.get_by_role("button", name="Save budget").click()
+
+    expect(page.locator("#friction-budget")).to_contain_text("Within budget")
+    expect(page.locator("#friction-budget")).to_contain_text("12 h/week")
+    assert page.evaluate("window.__noReload") is True
+    dept_a.refresh_from_db()
+    assert dept_a.friction_budget_hours == Decimal("12")
