@@ -96,6 +96,7 @@ class SeriesForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label="Time zone", choices=zone_choices)
     video_link = forms.URLField(label="Video link", required=False, assume_scheme="https")
     reminder_leads = LeadTimesField(label="Reminders", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = MeetingSeries
@@ -129,6 +130,7 @@ class SeriesForm(forms.ModelForm):
             self.initial["attendees"] = [
                 u for u in users if u not in (series.organiser_id, series.leader_id)
             ]
+            self.initial["version"] = series.version
             self.initial["guests"] = "\n".join(
                 f"{a.name} <{a.email}>" if a.name else a.email
                 for a in series.attendees.all()

@@ -194,6 +194,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # Remote-control (pidbox) messages; without this kombu writes ./control/.
+        "control_folder": str(BROKER_DIR / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -259,5 +261,12 @@ LOGGING = {
 DEMO_PASSWORD = "minds-demo-2026"
 CURRENCY = env_str("CURRENCY", "EUR")
 
-for _folder in (VAR_DIR, MEDIA_ROOT, STATIC_ROOT, BROKER_DIR / "queue", BROKER_DIR / "processed"):
+for _folder in (
+    VAR_DIR,
+    MEDIA_ROOT,
+    STATIC_ROOT,
+    BROKER_DIR / "queue",
+    BROKER_DIR / "processed",
+    BROKER_DIR / "control",
+):
     _folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
-from django.db import transaction
+from django.db import connection, transaction
 
 from alignment import meeting_services, reminders
 from alignment.models import MeetingSeries
@@ -27,14 +27,23 @@ log = logging.getLogger(__name__)
 
 
 class OnCommitTask(DjangoTask):
-    """`delay_on_commit` that never fails the request that enqueued it.
+    """`delay_on_commit` that never fails the request that enqueued it, and enqueues a
+    task once per transaction however often it is asked (seed_demo creates 18 series).
 
     The outbox row is committed already; if the broker is down the message is dropped
     (and logged), and beat's sweep sends the row within a minute.
     """
 
     def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
-        transaction.on_commit(functools.partial(self._delay_quietly, *args, **kwargs))
+        # A callback registered in a savepoint that later rolls back is dropped with it,
+        # and so is the request it stood for: beat's next sweep covers that rare case.
+        key = (self.name, args, tuple(sorted(kwargs.items())))
+        pending = getattr(connection, "run_on_commit", [])
+        if any(getattr(entry[1], "task_key", None) == key for entry in pending):
+            return
+        callback = functools.partial(self._delay_quietly, *args, **kwargs)
+        callback.task_key = key  # type: ignore[attr-defined]
+        transaction.on_commit(callback)
 
     def _delay_quietly(self, *args: Any, **kwargs: Any) -> None:
         try:

@@ -98,11 +98,13 @@ class Editor:
         with transaction.atomic():
             services.case_reopen(self.case)
             case = self.form.save()
-            if case is None:  # someone saved in between: the form now says who and when
+            if case is not None:
+                for formset in self.formsets.values():
+                    formset.instance = case
+                    formset.save()
+                services.refresh_people_time(case)
+            else:  # someone saved in between: the form now says who and when
                 transaction.set_rollback(True)
-                return None
-            for formset in self.formsets.values():
-                formset.instance = case
-                formset.save()
-            services.refresh_people_time(case)
+        if case is None:
+            self.case.refresh_from_db(fields=["status", "revision", "submitted_at"])
         return case

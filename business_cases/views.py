@@ -80,7 +80,7 @@ def case_create(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
     initiative = get_initiative_for(request.user, initiative_id)
     if not roles.is_ciso(request.user):
         raise PermissionDenied("Only the security team writes business cases.")
-    form = CaseCreateForm(request.POST or None, initial={"title": f"{initiative.title}"})
+    form = CaseCreateForm(request.POST or None, initial={"title": initiative.title})
     if request.method == "POST" and form.is_valid():
         form.instance.initiative = initiative
         case = services.case_create(case=form.instance, author=request.user)

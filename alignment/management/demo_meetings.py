@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from alignment import meeting_services
+from alignment import meeting_services, meeting_setup
 from alignment.models import (
     ActionItem,
     Decision,
@@ -75,8 +75,8 @@ def seed_meetings(users: dict[str, Any], *, now: dt.datetime | None = None) -> N
             since=now - HISTORY,
         )
         _history(series, department, missed=department.slug == "sales", now=now)
-    meeting_services.schedule_one_on_ones(organiser=ciso, now=now)
-    meeting_services.schedule_joint_meeting(organiser=ciso, now=now)
+    meeting_setup.schedule_one_on_ones(organiser=ciso, now=now)
+    meeting_setup.schedule_joint_meeting(organiser=ciso, now=now)
     _senior_leadership(users, zone, now)
     _briefing(users, zone, now)
 

@@ -13,17 +13,19 @@ from alignment.models.links import (
     Relation,
     get_link_for,
 )
-from alignment.models.meetings import (
+from alignment.models.meeting_notes import (
     ActionItem,
     Decision,
     MeetingAnswer,
+    Response,
+    get_action_item_for,
+)
+from alignment.models.meetings import (
     MeetingKind,
     MeetingSeries,
     Occurrence,
     OccurrenceStatus,
-    Response,
     SeriesAttendee,
-    get_action_item_for,
     get_occurrence_for,
     get_occurrence_to_note,
     get_series_for,

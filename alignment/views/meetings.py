@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment import invites, meeting_services
+from alignment import invites, meeting_services, meeting_setup
 from alignment.meeting_forms import ProfileForm, RevokeFeedForm, SeriesForm
 from alignment.models import (
     InviteMessage,
@@ -38,6 +38,7 @@ from alignment.models import (
 from alignment.models.profiles import SESSION_TIMEZONE_KEY
 from departments import roles
 from departments.http import HtmxHttpRequest
+from departments.versioning import StaleVersion
 
 LIST = "alignment/meetings/meeting_list.html"
 SERIES = "alignment/meetings/series_detail.html"
@@ -136,14 +137,22 @@ def series_edit(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
     for name in ("department", "leader"):
         form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
-        meeting_services.series_change(
-            series,
-            changes=form.series_changes(),
-            users=[u for u in [series.leader, *form.cleaned_data["attendees"]] if u],
-            guests=form.cleaned_data["guests"],
-        )
-        messages.success(request, "Series updated; attendees get the new invitation.")
-        return redirect(series)
+        try:
+            meeting_services.series_change(
+                series,
+                changes=form.series_changes(),
+                users=[u for u in [series.leader, *form.cleaned_data["attendees"]] if u],
+                guests=form.cleaned_data["guests"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleVersion as stale:
+            form.add_error(None, stale.message)
+            # Re-rendered on the stored version: saving again, after a look, goes through.
+            form.data = form.data.copy()
+            form.data["version"] = str(stale.stored_version)
+        else:
+            messages.success(request, "Series updated; attendees get the new invitation.")
+            return redirect(series)
     return render(request, SERIES_FORM, {"form": form, "series": series})
 
 
@@ -160,7 +169,7 @@ def series_cancel(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
 def schedule_one_on_ones(request: HtmxHttpRequest) -> HttpResponse:
     _require_security_team(request)
     if request.method == "POST":
-        created = meeting_services.schedule_one_on_ones(organiser=request.user)
+        created = meeting_setup.schedule_one_on_ones(organiser=request.user)
         if created:
             messages.success(request, f"{len(created)} monthly one-on-ones scheduled.")
         else:
@@ -172,7 +181,7 @@ def schedule_one_on_ones(request: HtmxHttpRequest) -> HttpResponse:
 def schedule_joint_meeting(request: HtmxHttpRequest) -> HttpResponse:
     _require_security_team(request)
     if request.method == "POST":
-        series, created = meeting_services.schedule_joint_meeting(organiser=request.user)
+        series, created = meeting_setup.schedule_joint_meeting(organiser=request.user)
         if not created:
             messages.info(request, "You already have a joint meeting of the heads.")
         return redirect(series)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from alignment import meeting_services
+from alignment import meeting_services, meeting_setup, tasks
 from alignment.meeting_services import materialise_series
 from alignment.models import ActionItem, MeetingKind, MeetingSeries, Occurrence, OccurrenceStatus
 from alignment.recurrence import Preset, preset_rule
@@ -139,20 +139,16 @@ def test_since_materialises_history(ciso: Any, head_b: Any, dept_b: Any) -> None
 
 
 def test_materialise_all_covers_every_active_series(
-    ciso: Any,
-    head_a: Any,
-    head_b: Any,
-    dept_a: Any,
-    dept_b: Any,
-    django_capture_on_commit_callbacks: Any,
+    ciso: Any, head_a: Any, head_b: Any, dept_a: Any, dept_b: Any, monkeypatch: Any
 ) -> None:
     one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     joint(organiser=ciso, heads=[head_a, head_b])
     Occurrence.objects.all().delete()
-    with django_capture_on_commit_callbacks() as callbacks:
-        created = meeting_services.materialise_all(now=NOW)
+    sweeps: list[bool] = []
+    monkeypatch.setattr(tasks.sweep_outbox, "delay_on_commit", lambda: sweeps.append(True))
+    created = meeting_services.materialise_all(now=NOW)
     assert created == Occurrence.objects.count() > 0
-    assert len(callbacks) == 1  # one sweep enqueued after the commit
+    assert sweeps == [True]  # one sweep enqueued (after the commit)
 
 
 def test_one_click_one_on_ones_with_every_key_leader_is_idempotent(
@@ -161,7 +157,7 @@ def test_one_click_one_on_ones_with_every_key_leader_is_idempotent(
     leader = factories.UserFactory(username="sre-lead")
     dept_a.key_leaders.add(leader)
 
-    created = meeting_services.schedule_one_on_ones(organiser=ciso, now=NOW)
+    created = meeting_setup.schedule_one_on_ones(organiser=ciso, now=NOW)
 
     pairs = {(s.department.slug, s.leader.username) for s in created}
     assert pairs == {
@@ -173,14 +169,14 @@ def test_one_click_one_on_ones_with_every_key_leader_is_idempotent(
     slots = {(s.start_date, s.start_time) for s in created}
     assert len(slots) == 3  # staggered: no two at the same time
     assert all(s.attendees.filter(user=s.leader).exists() for s in created)
-    assert meeting_services.schedule_one_on_ones(organiser=ciso, now=NOW) == []
+    assert meeting_setup.schedule_one_on_ones(organiser=ciso, now=NOW) == []
 
 
 def test_one_click_joint_meeting_invites_every_head_once(
     ciso: Any, head_a: Any, head_b: Any, dept_a: Any, dept_b: Any
 ) -> None:
-    series, created = meeting_services.schedule_joint_meeting(organiser=ciso, now=NOW)
-    again, created_again = meeting_services.schedule_joint_meeting(organiser=ciso, now=NOW)
+    series, created = meeting_setup.schedule_joint_meeting(organiser=ciso, now=NOW)
+    again, created_again = meeting_setup.schedule_joint_meeting(organiser=ciso, now=NOW)
     assert created and not created_again and again == series
     assert series.kind == MeetingKind.JOINT
     assert "INTERVAL=3" in series.rule
@@ -219,3 +215,18 @@ def test_moving_a_past_meeting_is_refused(series: MeetingSeries) -> None:
         meeting_services.occurrence_move(
             first, start=first.start + dt.timedelta(days=30), now=first.start
         )
+
+
+def test_cadence_counts_held_against_planned(ciso: Any, head_b: Any, dept_b: Any) -> None:
+    series = one_on_one(
+        organiser=ciso,
+        leader=head_b,
+        department=dept_b,
+        first=dt.date(2026, 1, 13),
+        since=NOW - dt.timedelta(days=90),
+    )
+    missed = series.occurrences.order_by("start").first()
+    missed.status = OccurrenceStatus.CANCELLED
+    missed.save()
+    annotated = MeetingSeries.objects.with_cadence(now=NOW).get(pk=series.pk)
+    assert (annotated.planned, annotated.held) == (2, 1)

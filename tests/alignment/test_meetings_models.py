@@ -155,6 +155,7 @@ def test_tasks_are_enqueued_only_after_the_commit(
     monkeypatch.setattr(tasks.sweep_outbox, "delay", lambda: enqueued.append("sweep"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+        one_on_one(organiser=ciso, leader=ciso, department=dept_b)  # same transaction
         assert enqueued == []
     for callback in callbacks:
         callback()

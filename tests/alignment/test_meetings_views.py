@@ -498,3 +498,29 @@ def test_queries_do_not_grow_with_the_data(
     assert load() == small
     with django_assert_max_num_queries(25):
         load()
+
+
+def test_an_edit_based_on_an_old_version_is_refused(series: MeetingSeries, ciso: Any) -> None:
+    client = client_for(ciso)
+    data = {
+        k: v
+        for k, v in client.get(url("series-edit", series.pk)).context["form"].initial.items()
+        if v is not None
+    }
+    data |= {
+        "title": "Mine",
+        "start_time": "09:00",
+        "preset": "monthly",
+        "guests": "",
+        "attendees": [],
+    }
+    data["start_date"] = series.start_date.isoformat()
+    data["reminder_leads"] = ["60"]
+    MeetingSeries.objects.filter(pk=series.pk).update(version=series.version + 1)  # someone else
+    response = client.post(url("series-edit", series.pk), data)
+    assert response.status_code == 200
+    assert "review and retry" in response.content.decode()
+    series.refresh_from_db()
+    assert series.title != "Mine"
+    data["version"] = response.context["form"].data["version"]  # after a look: again
+    assert client.post(url("series-edit", series.pk), data).status_code == 302

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from alignment.management.demo_meetings import seed_meetings
 from alignment.models import AlignmentLink, ImpactAssessment
+from business_cases.demo import seed_business_cases
 from departments.models import CheckIn, Department, Goal
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
 from objectives.models import Initiative, SecurityObjective
@@ -506,6 +507,11 @@ class Command(BaseCommand):
             seeder.seed_links()
             seeder.seed_assessments()
             seed_meetings(seeder.users)
+            seed_business_cases(
+                initiatives=seeder.initiatives,
+                author=seeder.users["ciso"],
+                executive=seeder.users["exec"],
+            )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in as any of:"))
         self.stdout.write("  " + ", ".join(seeder.users))
         self.stdout.write(f"Password: {settings.DEMO_PASSWORD}")

@@ -1,0 +1,53 @@
+"""Executives' decisions on a revision of a case, each with the figures it saw."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", "Approve"
+    REJECTED = "rejected", "Reject"
+    REVISION_REQUESTED = "revision_requested", "Send back for revision"
+
+
+class CaseDecision(models.Model):
+    """An executive's decision on one revision of a case, with the figures it saw."""
+
+    case = models.ForeignKey(
+        "business_cases.BusinessCase", on_delete=models.CASCADE, related_name="decisions"
+    )
+    revision = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    comment = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            # One decision per revision: a second executive clicking at the same moment
+            # is refused by the database, not silently recorded twice.
+            models.UniqueConstraint(fields=["case", "revision"], name="decision_one_per_revision"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="decision_outcome_valid"
+            ),
+            models.CheckConstraint(condition=~Q(comment=""), name="decision_has_comment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} r{self.revision}: {self.get_outcome_display()}"
+
+    @property
+    def outcome_label(self) -> str:
+        return {
+            Outcome.APPROVED: "Approved",
+            Outcome.REJECTED: "Rejected",
+            Outcome.REVISION_REQUESTED: "Revision requested",
+        }[Outcome(self.outcome)]
