@@ -19,13 +19,23 @@ everything, passes all rows.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
-from alignment.models import AlignmentLink, ImpactAssessment, Relation
+from alignment.models import (
+    ActionItem,
+    AlignmentLink,
+    ImpactAssessment,
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    Relation,
+)
 from departments.models import Department, Goal
 from objectives.models import Initiative, InitiativeStatus
 
@@ -226,4 +236,43 @@ def build_dashboard(departments: Iterable[Department]) -> Dashboard:
         awaiting_count=awaiting.count(),
         refused=list(refused[:LIST_SIZE]),
         refused_count=refused.count(),
+    )
+
+
+@dataclass
+class MeetingsOverview:
+    """The meeting figures of the dashboard.
+
+    - upcoming: scheduled meetings that start within the next 14 days;
+    - cadence: each active one-on-one with `planned` (meetings due in the last 90 days)
+      and `held` (of those, not cancelled); health = held ÷ planned;
+    - overdue: open action items whose due date has passed.
+    """
+
+    upcoming: list[Occurrence]
+    upcoming_count: int
+    cadence: list[MeetingSeries]
+    overdue: list[ActionItem]
+    overdue_count: int
+
+
+def meetings_overview(*, now: dt.datetime | None = None, limit: int = 8) -> MeetingsOverview:
+    now = now or timezone.now()
+    upcoming = Occurrence.objects.upcoming(days=14, now=now)
+    overdue = ActionItem.objects.overdue(today=timezone.localdate(now))
+    cadence = (
+        MeetingSeries.objects.active()
+        .filter(kind=MeetingKind.ONE_ON_ONE)
+        .select_related("leader", "department")
+        .with_cadence(days=90, now=now)
+        .order_by("department__name", "leader__last_name")
+    )
+    return MeetingsOverview(
+        upcoming=list(upcoming.select_related("series").order_by("start")[:limit]),
+        upcoming_count=upcoming.count(),
+        cadence=list(cadence),
+        overdue=list(
+            overdue.select_related("owner", "occurrence__series").order_by("due_date")[:limit]
+        ),
+        overdue_count=overdue.count(),
     )

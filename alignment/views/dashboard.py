@@ -35,6 +35,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "chart": charts.friction_chart(board.friction),
         "heatmap": build_heatmap(departments, SecurityObjective.objects.order_by("title")),
         "can_edit": roles.is_ciso(request.user),
+        "meetings": figures.meetings_overview(),
     }
     return render(request, "alignment/dashboard.html", context)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -93,15 +94,25 @@ def test_one_decision_per_revision_and_never_without_a_comment() -> None:
     )
 
 
-def test_one_default_loaded_rate_and_one_per_department(dept_a: Any) -> None:
-    # The migration created the default row.
+@pytest.fixture
+def default_rate() -> None:
+    """The default row as migration 0002 makes it. Browser tests (transactional) empty
+    every table when they finish, migration data included, and may run before this."""
+    from django.apps import apps
+
+    migration = importlib.import_module("business_cases.migrations.0002_default_loaded_rate")
+    migration.create_default(apps, None)
+    migration.create_default(apps, None)  # idempotent: still one row
+
+
+def test_one_default_loaded_rate_and_one_per_department(default_rate: None, dept_a: Any) -> None:
     assert LoadedRate.objects.filter(department__isnull=True).count() == 1
     assert_rejected(lambda: LoadedRate.objects.create(hourly_rate=D(1)))
     LoadedRate.objects.create(department=dept_a, hourly_rate=D(80))
     assert_rejected(lambda: LoadedRate.objects.create(department=dept_a, hourly_rate=D(90)))
 
 
-def test_rates_fall_back_to_the_default(dept_a: Any, dept_b: Any) -> None:
+def test_rates_fall_back_to_the_default(default_rate: None, dept_a: Any, dept_b: Any) -> None:
     LoadedRate.objects.filter(department__isnull=True).update(hourly_rate=D(55))
     LoadedRate.objects.create(department=dept_a, hourly_rate=D(80))
     assert LoadedRate.rates_for({dept_a.pk, dept_b.pk}) == {dept_a.pk: D(80), dept_b.pk: D(55)}
