@@ -1,6 +1,6 @@
 """Sending what the outbox holds, exactly once: claim, send, mark — and retry on SMTP errors.
 
-The steps for one row (an InviteMessage, Reminder or DigestMessage):
+The steps for one row (an InviteMessage, Reminder, DigestMessage or business-case CaseEmail):
 
 1. Claim: a single conditional UPDATE moves it from PENDING (or SENDING with a lease that
    ran out) to SENDING with a fresh lease and a random claim token. Only the worker whose

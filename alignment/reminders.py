@@ -10,6 +10,9 @@ with it, cancelled with it: no reminder for a cancelled meeting, ever) and sent 
   created an hour before it starts has its one-day and one-hour reminders both due),
   only the nearest lead time is sent, the others are SKIPPED;
 - the rest is claimed, sent and marked by alignment/outbox.py, exactly once.
+
+`sweep` also sends the business cases' emails (business_cases/models/emails.py), which
+the workflow queues in business_cases and, by the import rule, cannot send from there.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from alignment.models import (
     profile_for,
 )
 from alignment.models.outbox import lead_text
+from business_cases import emails as case_emails
+from business_cases.models import CaseEmail
 
 # What a change of plan cancels: everything not yet (or not any more) on its way.
 OPEN = [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
@@ -243,7 +248,8 @@ def queue_digests(*, today: dt.date | None = None, now: dt.datetime | None = Non
 
 
 def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Everything the outbox holds that is due: invites first, then reminders, then digests."""
+    """Everything the outbox holds that is due: invites first, then reminders, then digests,
+    then the business cases' emails."""
     expired = expire_started(now or timezone.now())
     sent_invites = outbox.deliver(InviteMessage.objects.all(), invites.invite_email, now=now)
     sent_reminders = outbox.deliver(
@@ -262,11 +268,15 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         now=now,
         select_related=("owner__meeting_profile",),
     )
+    sent_case_emails = outbox.deliver(
+        CaseEmail.objects.all(), case_emails.case_email, now=now, select_related=("case",)
+    )
     return {
         "invites": sent_invites,
         "reminders": sent_reminders,
         "digests": sent_digests,
         "expired": expired,
+        "case_emails": sent_case_emails,
     }
 
 

@@ -56,7 +56,7 @@ class OnCommitTask(DjangoTask):
 
 @shared_task(base=OnCommitTask, name="alignment.tasks.sweep_outbox")
 def sweep_outbox() -> dict[str, int]:
-    """Send every due invite, reminder and digest (exactly once; see alignment/outbox.py)."""
+    """Send every due invite, reminder, digest and business-case email (exactly once)."""
     return reminders.sweep()
 
 

@@ -1,49 +1,71 @@
 """Emails about business cases: executives on submission, the author on a decision.
 
-Sent after the transaction commits (see services), through Django's email framework.
-A mail server that fails does not undo the submission or the decision: the failure is
-logged and the case page shows the state either way.
+They go through an outbox (business_cases/models/emails.py): `queue_submitted` and
+`queue_decided` write one rendered CaseEmail row per recipient inside the workflow's
+transaction, and beat's sweep (alignment.tasks.sweep_outbox, every minute) sends each
+exactly once, retrying a mail server that fails. After the commit the sweep is asked to
+run at once; asking is best effort, as the rows are the record of what must go out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from business_cases.models import BusinessCase, CaseDecision
+from business_cases.models import (
+    BusinessCase,
+    CaseDecision,
+    CaseEmail,
+    CaseEmailKind,
+    CaseEmailStatus,
+)
 from departments.roles import EXECUTIVE_GROUP
 
 logger = logging.getLogger(__name__)
 
+# By name: business_cases may not import alignment, where the task lives.
+SWEEP_TASK = "alignment.tasks.sweep_outbox"
 
-def _message(
-    template: str, subject: str, context: dict[str, Any], to: str
-) -> EmailMultiAlternatives:
+
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
     text = render_to_string(f"emails/business_cases/{template}.txt", context)
     html = render_to_string(f"emails/business_cases/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    return message
+    return text, html
 
 
-def _send(messages: list[EmailMultiAlternatives]) -> int:
-    if not messages:
-        return 0
+def request_sweep() -> None:
+    """Ask a worker to sweep the outbox now; a broker that is down must not fail the
+    request that committed the rows: beat sweeps within a minute anyway."""
     try:
-        return get_connection().send_messages(messages) or 0
-    except OSError:  # SMTP errors are OSErrors too
-        logger.exception("Business case email not sent")
-        return 0
+        current_app.send_task(SWEEP_TASK)
+    except Exception:
+        logger.warning(
+            "could not enqueue %s; beat's sweep will catch up", SWEEP_TASK, exc_info=True
+        )
 
 
-def send_submitted(case_id: int) -> int:
-    """One email per executive (no shared To: line), with the headline figures."""
-    case = BusinessCase.objects.with_lines().get(pk=case_id)
+def _queue(rows: list[CaseEmail]) -> int:
+    CaseEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(request_sweep)
+    return len(rows)
+
+
+def queue_submitted(case: BusinessCase) -> int:
+    """One email per executive (no shared To: line), with the headline figures.
+
+    Call inside the submission's transaction; `case` should come with its lines
+    (`BusinessCase.objects.with_lines()`), which the figures read.
+    """
     executives = (
         get_user_model()
         .objects.filter(groups__name=EXECUTIVE_GROUP, is_active=True)
@@ -56,24 +78,67 @@ def send_submitted(case_id: int) -> int:
         "url": settings.SITE_URL + case.get_absolute_url(),
     }
     subject = f"Business case to decide: {case.title} (revision {case.revision})"
-    messages = [
-        _message("submitted", subject, {**context, "recipient": user}, user.email)
-        for user in executives
-    ]
-    return _send(messages)
+    now = timezone.now()
+    rows = []
+    for user in executives:
+        text, html = _render("submitted", {**context, "recipient": user})
+        rows.append(
+            CaseEmail(
+                case=case,
+                kind=CaseEmailKind.SUBMITTED,
+                revision=case.revision,
+                recipient_user=user,
+                recipient=user.email,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                message_id=CaseEmail.make_message_id(
+                    case_id=case.pk,
+                    kind=CaseEmailKind.SUBMITTED,
+                    step=case.revision,
+                    user_id=user.pk,
+                ),
+                next_attempt_at=now,
+            )
+        )
+    return _queue(rows)
 
 
-def send_decided(decision_id: int) -> int:
-    """The author learns the decision and its comment."""
-    decision = CaseDecision.objects.select_related("case__author", "decided_by").get(pk=decision_id)
-    author = decision.case.author
+def queue_decided(decision: CaseDecision) -> int:
+    """The author learns the decision and its comment. Call inside the decision's
+    transaction."""
+    case = decision.case
+    author = case.author
     if author is None or not author.email:
         return 0
     context = {
-        "case": decision.case,
+        "case": case,
         "decision": decision,
         "recipient": author,
-        "url": settings.SITE_URL + decision.case.get_absolute_url(),
+        "url": settings.SITE_URL + case.get_absolute_url(),
     }
-    subject = f"Business case {decision.outcome_label.lower()}: {decision.case.title}"
-    return _send([_message("decided", subject, context, author.email)])
+    text, html = _render("decided", context)
+    row = CaseEmail(
+        case=case,
+        kind=CaseEmailKind.DECIDED,
+        revision=decision.revision,
+        decision=decision,
+        recipient_user=author,
+        recipient=author.email,
+        subject=f"Business case {decision.outcome_label.lower()}: {case.title}",
+        body_text=text,
+        body_html=html,
+        message_id=CaseEmail.make_message_id(
+            case_id=case.pk, kind=CaseEmailKind.DECIDED, step=decision.pk, user_id=author.pk
+        ),
+        next_attempt_at=timezone.now(),
+    )
+    return _queue([row])
+
+
+def case_email(row: CaseEmail, now: dt.datetime) -> EmailMultiAlternatives | str:
+    """The outbox builder: the email of a claimed row, or SKIPPED when it came too late
+    to ask for a decision already taken."""
+    if row.is_outdated:
+        return CaseEmailStatus.SKIPPED
+    return row.as_email()

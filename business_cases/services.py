@@ -9,7 +9,6 @@ is locked until someone starts that revision on purpose.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -138,7 +137,7 @@ def case_start_revision(*, case: BusinessCase, by: Any) -> None:
 
 @transaction.atomic
 def case_submit(*, case: BusinessCase, by: Any) -> None:
-    """Send a draft to senior leadership; executives are emailed once it is committed."""
+    """Send a draft to senior leadership, queueing one email per executive with it."""
     if not roles.is_ciso(by):
         raise PermissionDenied("Only the security team submits business cases.")
     locked = BusinessCase.objects.select_for_update().get(pk=case.pk)
@@ -153,14 +152,14 @@ def case_submit(*, case: BusinessCase, by: Any) -> None:
     case.submitted_at = timezone.now()
     case.version = locked.version + 1
     case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
-    transaction.on_commit(partial(emails.send_submitted, case.pk))
+    emails.queue_submitted(case)
 
 
 @transaction.atomic
 def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: Any) -> CaseDecision:
     """An executive's decision on the submitted revision, with a snapshot of its figures.
 
-    The author is emailed once it is committed. A second decision on the same revision
+    The author's email is queued with it. A second decision on the same revision
     is refused here and, should two arrive at once, by the database.
     """
     if not roles.is_executive(by):
@@ -183,5 +182,5 @@ def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: Any) -> C
     case.status = outcome
     case.version = locked.version + 1
     case.save(update_fields=["status", "version", "updated_at"])
-    transaction.on_commit(partial(emails.send_decided, decision.pk))
+    emails.queue_decided(decision)
     return decision

@@ -178,5 +178,11 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
     monkeypatch.setattr(tasks.sweep_outbox, "delay", lambda: None)
     assert tasks.materialise_series(series.pk) >= 0
     assert tasks.materialise_series(999_999) == 0
-    assert set(tasks.sweep_outbox()) == {"invites", "reminders", "digests", "expired"}
+    assert set(tasks.sweep_outbox()) == {
+        "invites",
+        "reminders",
+        "digests",
+        "case_emails",
+        "expired",
+    }
     assert tasks.queue_overdue_digests() == 0

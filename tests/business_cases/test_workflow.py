@@ -1,4 +1,8 @@
-"""draft → submitted → approved / rejected / revision requested, with emails and history."""
+"""draft → submitted → approved / rejected / revision requested, with emails and history.
+
+Emails are queued with the step and sent by the outbox sweep (tests/business_cases/test_emails.py
+has the details).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from business_cases import services
-from business_cases.models import BusinessCase, CaseDecision, CaseStatus
+from alignment import reminders
+from business_cases import emails, services
+from business_cases.models import BusinessCase, CaseDecision, CaseEmail, CaseStatus
 from tests import factories
 from tests.business_cases import factories as bc
 from tests.business_cases.helpers import cost, editor_data, existing_rows
@@ -31,6 +36,14 @@ def submitted_case(ciso: Any, **kwargs: Any) -> BusinessCase:
     return case
 
 
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch: Any) -> list[bool]:
+    """The after-commit "sweep now" is recorded instead of reaching the broker."""
+    asked: list[bool] = []
+    monkeypatch.setattr(emails, "request_sweep", lambda: asked.append(True))
+    return asked
+
+
 def decide(client: Any, case: BusinessCase, outcome: str, comment: str = "Go ahead.") -> Any:
     return client.post(url("case-decide", case), {"outcome": outcome, "comment": comment})
 
@@ -38,8 +51,13 @@ def decide(client: Any, case: BusinessCase, outcome: str, comment: str = "Go ahe
 # --- submit --------------------------------------------------------------------------------
 
 
-def test_ciso_submits_a_draft_and_executives_are_emailed_after_commit(
-    client: Any, ciso: Any, executive: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+def test_ciso_submits_a_draft_and_executives_are_emailed_by_the_sweep(
+    client: Any,
+    ciso: Any,
+    executive: Any,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+    no_broker: list[bool],
 ) -> None:
     other_exec = factories.executive_user("cfo")
     case = bc.sso_case(author=ciso, title="SSO + MFA")
@@ -49,7 +67,9 @@ def test_ciso_submits_a_draft_and_executives_are_emailed_after_commit(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and case.submitted_at is not None
-    assert len(callbacks) == 1
+    assert len(callbacks) == 1 and no_broker == [True]  # "sweep now", after the commit
+    assert mailoutbox == [] and CaseEmail.objects.count() == 2
+    assert reminders.sweep()["case_emails"] == 2
     assert sorted(m.to[0] for m in mailoutbox) == sorted([executive.email, other_exec.email])
     message = mailoutbox[0]
     assert "SSO + MFA" in message.subject
@@ -65,7 +85,7 @@ def test_an_empty_case_cannot_be_submitted(client: Any, ciso: Any, mailoutbox: A
     assert "there is nothing to decide yet" in response.text
     case.refresh_from_db()
     assert case.status == CaseStatus.DRAFT
-    assert mailoutbox == []
+    assert mailoutbox == [] and not CaseEmail.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["executive", "head_a"])
@@ -94,7 +114,7 @@ def test_a_submitted_case_cannot_be_edited_or_submitted_again(client: Any, ciso:
 # --- decide --------------------------------------------------------------------------------
 
 
-def test_an_executive_approves_with_a_comment_and_the_author_is_emailed(
+def test_an_executive_approves_with_a_comment_and_the_author_is_emailed_by_the_sweep(
     client: Any,
     ciso: Any,
     executive: Any,
@@ -119,6 +139,8 @@ def test_an_executive_approves_with_a_comment_and_the_author_is_emailed(
     # The snapshot keeps the approved figures, as strings.
     assert decision.snapshot["figures"]["total_cost_of_ownership"] == "86700.00"
     assert decision.snapshot["figures"]["npv"] == "52314.80"
+    assert mailoutbox == []
+    reminders.sweep()
     assert [m.to for m in mailoutbox] == [[ciso.email]]
     assert "approved" in mailoutbox[0].subject
     assert "Worth it; start in Q3." in mailoutbox[0].body
