@@ -9,9 +9,19 @@ DJANGO_DEBUG=0.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
+if "VAR_DIR" not in os.environ:
+    # Uploads, mail files and the embedded broker's folders of a test run go to a
+    # throwaway folder, never into the developer's var/ (where `make run` would pick up
+    # the messages tests leave behind).
+    _var = tempfile.mkdtemp(prefix="mom-tests-")
+    os.environ["VAR_DIR"] = _var
+    atexit.register(shutil.rmtree, _var, ignore_errors=True)
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # tests beside it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
