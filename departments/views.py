@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,6 +36,9 @@ from departments.models import (
 )
 
 DETAIL_TEMPLATE = "departments/department_detail.html"
+
+
+GOALS_PER_PAGE = 50
 
 
 @require_GET
@@ -114,7 +118,14 @@ def goal_list(request: HtmxHttpRequest) -> HttpResponse:
         goals = goals.filter(status=status)
     elif status == "at_risk_or_off_track":
         goals = goals.at_risk()
-    context = {"goals": goals, "status": status, "statuses": GoalStatus.choices}
+    page = Paginator(goals.order_by("department__name", "due_date", "title"), GOALS_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
+    context = {
+        "goals": page.object_list,
+        "page": page,
+        "status": status,
+        "statuses": GoalStatus.choices,
+    }
     return render(request, "departments/goal_list.html", context)
 
 

@@ -111,3 +111,20 @@ def test_head_sees_only_their_department(
         text = client.get(url).text
         assert "Theirs" not in text and "Sales" not in text, url
     assert client.get(dept_b.get_absolute_url()).status_code == 404
+
+
+def test_goal_list_is_paginated_and_keeps_its_filter(client: Any, ciso: Any, dept_a: Any) -> None:
+    for n in range(60):
+        factories.GoalFactory(department=dept_a, title=f"Risky {n:02}", status="at_risk")
+    factories.GoalFactory(department=dept_a, title="Fine", status="on_track")
+    client.force_login(ciso)
+    url = reverse("departments:goal-list")
+
+    first = client.get(url, {"status": "at_risk"})
+    second = client.get(url, {"status": "at_risk", "page": 2})
+
+    assert len(first.context["goals"]) == 50
+    assert len(second.context["goals"]) == 10
+    assert "status=at_risk&amp;page=2" in first.text
+    assert "Fine" not in first.text + second.text
+    assert client.get(url, {"page": "junk"}).status_code == 200

@@ -122,6 +122,10 @@ class Command(BaseCommand):
             ("goal detail", self.goal.get_absolute_url()),
             ("initiative list", reverse("objectives:initiative-list")),
             ("initiative detail", self.initiative.get_absolute_url()),
+            ("alignment matrix", reverse("alignment:matrix", args=[self.department.slug])),
+            ("heatmap", reverse("alignment:heatmap")),
+            ("meetings", reverse("alignment:meeting-list")),
+            ("business cases", reverse("business_cases:case-list")),
         ]
 
     def measure(self, client: Client, urls: list[tuple[str, str]], repeat: int) -> None:
