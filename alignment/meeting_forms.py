@@ -219,6 +219,9 @@ class MinutesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10, "class": "form-control"}),
         max_length=50_000,
     )
+    # The version the text was based on: two people typing minutes at once must not
+    # silently overwrite each other (see departments/versioning.py).
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class DecisionForm(forms.ModelForm):

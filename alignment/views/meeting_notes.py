@@ -32,6 +32,7 @@ from alignment.models import (
 from alignment.models.meetings import may_take_notes
 from departments import roles
 from departments.http import HtmxHttpRequest
+from departments.versioning import StaleVersion, save_versioned
 
 PAGE = "alignment/meetings/meeting_detail.html"
 MOVE = "alignment/meetings/meeting_move.html"
@@ -120,8 +121,18 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         messages.error(request, "The minutes could not be saved: they are too long.")
         return redirect(occurrence)
     occurrence.minutes = form.cleaned_data["minutes"]
-    occurrence.version += 1
-    occurrence.save(update_fields=["minutes", "version", "updated_at"])
+    expected = form.cleaned_data["version"]
+    try:
+        save_versioned(
+            occurrence,
+            occurrence.version if expected is None else expected,
+            update_fields=["minutes", "version", "updated_at"],
+        )
+    except StaleVersion as stale:
+        if _fragment(request):
+            return _render(request, occurrence, "minutes-status", status=422, stale=stale.message)
+        messages.error(request, f"The minutes were not saved. {stale.message}")
+        return redirect(occurrence)
     if _fragment(request):
         return _render(request, occurrence, "minutes-status", saved_at=timezone.now())
     messages.success(request, "Minutes saved.")

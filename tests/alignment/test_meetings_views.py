@@ -231,6 +231,41 @@ def test_minutes_autosave_answers_htmx_with_the_status_fragment(
     assert meeting.minutes == "We met."
 
 
+def test_autosave_hands_the_new_version_back_for_the_next_save(
+    meeting: Occurrence, head_b: Any
+) -> None:
+    client = client_for(head_b)
+    start = meeting.version
+    first = client.post(
+        url("meeting-minutes", meeting.pk), {"minutes": "We met.", "version": start}, **HTMX
+    )
+    assert f'id="minutes-version" value="{start + 1}" hx-swap-oob="true"' in first.text
+    second = client.post(
+        url("meeting-minutes", meeting.pk),
+        {"minutes": "We met. Agreed.", "version": start + 1},
+        **HTMX,
+    )
+    assert second.status_code == 200
+    meeting.refresh_from_db()
+    assert (meeting.minutes, meeting.version) == ("We met. Agreed.", start + 2)
+
+
+def test_stale_minutes_are_refused_not_overwritten(
+    meeting: Occurrence, head_b: Any, ciso: Any
+) -> None:
+    start = meeting.version
+    client_for(ciso).post(
+        url("meeting-minutes", meeting.pk), {"minutes": "CISO's notes", "version": start}, **HTMX
+    )
+    late = client_for(head_b).post(
+        url("meeting-minutes", meeting.pk), {"minutes": "Head's notes", "version": start}, **HTMX
+    )
+    assert late.status_code == 422
+    assert "Changed by" in late.text and "review and retry" in late.text
+    meeting.refresh_from_db()
+    assert meeting.minutes == "CISO's notes"
+
+
 def test_minutes_without_htmx_redirect_to_the_page(meeting: Occurrence, head_b: Any) -> None:
     client = client_for(head_b)
     assert client.get(url("meeting-minutes", meeting.pk))["Location"] == meeting.get_absolute_url()
