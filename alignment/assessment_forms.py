@@ -108,7 +108,7 @@ class AnswerForm(VersionedModelForm):
         return cleaned
 
 
-class FrictionBudgetForm(forms.ModelForm):
+class FrictionBudgetForm(VersionedModelForm):
     class Meta:
         model = Department
         fields = ["friction_budget_hours"]

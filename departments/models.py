@@ -55,6 +55,8 @@ class Department(models.Model):
         validators=[MinValueValidator(ZERO)],
         help_text="Weekly hours of security-added work the CISO and the head agree is acceptable.",
     )
+    # Raised on every versioned save (the friction budget): no lost updates.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

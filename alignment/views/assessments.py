@@ -197,12 +197,11 @@ def friction_budget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not roles.is_ciso(request.user):
         raise PermissionDenied("Only the security team sets friction budgets.")
     form = FrictionBudgetForm(request.POST or None, instance=department)
-    saved = request.method == "POST" and form.is_valid()
-    if saved:
-        form.save()
-        if not request.htmx:
-            messages.success(request, f"Friction budget of {department.name} saved.")
-            return redirect(department)
+    # save() returns None, with the reason on the form, when the budget changed meanwhile.
+    saved = request.method == "POST" and form.is_valid() and form.save() is not None
+    if saved and not request.htmx:
+        messages.success(request, f"Friction budget of {department.name} saved.")
+        return redirect(department)
     context = {
         "department": department,
         "form": form,

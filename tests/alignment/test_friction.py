@@ -116,6 +116,23 @@ def test_ciso_sets_the_budget_in_place_with_htmx(client: Any, ciso: Any, dept_a:
     assert "Over budget by 1 h" in response.text
 
 
+def test_stale_budget_is_refused_in_place(client: Any, ciso: Any, dept_a: Any) -> None:
+    """Two of the security team set the same budget: the second, based on an old
+    version, is refused with who and when instead of overwriting the first."""
+    client.force_login(ciso)
+    version = dept_a.version
+    client.post(budget_url(dept_a), {"friction_budget_hours": "8", "version": version})
+    late = client.post(
+        budget_url(dept_a),
+        {"friction_budget_hours": "30", "version": version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert late.status_code == 422
+    assert "Changed by" in late.text and "review and retry" in late.text
+    dept_a.refresh_from_db()
+    assert dept_a.friction_budget_hours == Decimal("8")
+
+
 def test_negative_budget_is_refused_in_place(client: Any, ciso: Any, dept_a: Any) -> None:
     client.force_login(ciso)
     response = client.post(budget_url(dept_a), {"friction_budget_hours": "-1"}, **HTMX)
