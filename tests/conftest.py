@@ -15,6 +15,9 @@ from django.db import connection
 
 from tests import factories
 
+# Extra request headers that make the test client's request an htmx one.
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 def require_services() -> bool:
     return os.environ.get("REQUIRE_SERVICES") == "1"

@@ -13,10 +13,10 @@ from django.urls import reverse
 from alignment.models import Agreement, ImpactAssessment
 from objectives.models import InitiativeStatus
 from tests import factories
+from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 ASSESSMENT_FORM = {
     "hours_per_week": "3.5",

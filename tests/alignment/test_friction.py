@@ -13,10 +13,9 @@ from django.urls import reverse
 from alignment import dashboard
 from objectives.models import InitiativeStatus
 from tests import factories
+from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def budget_url(department: Any) -> str:

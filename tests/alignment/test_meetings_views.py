@@ -24,9 +24,9 @@ from alignment.models import (
 from alignment.models.profiles import SESSION_TIMEZONE_KEY
 from tests import factories
 from tests.alignment.meeting_helpers import one_on_one
+from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def client_for(user: Any) -> Client:

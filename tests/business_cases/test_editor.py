@@ -14,10 +14,10 @@ from business_cases.models import BusinessCase, CaseStatus, CostLine, LoadedRate
 from tests import factories
 from tests.business_cases import factories as bc
 from tests.business_cases.helpers import cost, editor_data, existing_rows, scenario
+from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def edit_url(case: BusinessCase) -> str:

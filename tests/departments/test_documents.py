@@ -14,11 +14,10 @@ from django.urls import reverse
 from departments import documents
 from departments.models import ProcessDocument
 from tests import factories
+from tests.conftest import HTMX
 from tests.departments.files import DOCX_BYTES, MARKDOWN_BYTES, PDF_BYTES, XLSX_BYTES
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> Any:

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from departments.models import CheckIn
 from tests import factories
+from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 CHECKIN = {"date": "2026-11-01", "value": "60", "confidence": "4", "comment": "Better"}
 
 

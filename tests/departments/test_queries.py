@@ -18,11 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
+from tests.conftest import HTMX
 from tests.departments.files import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def grow(department: Any, *, goals: int, checkins: int = 3) -> Any:
