@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export DJANGO_SETTINGS_MODULE := alignment.settings
+export DJANGO_SETTINGS_MODULE := alignment.conf.settings
 
 .PHONY: run test bench lint clean
 

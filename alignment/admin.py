@@ -5,23 +5,15 @@ from typing import Any
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from alignment.models import (
-    ActionItem,
-    AlignmentLink,
-    Decision,
-    DigestMessage,
-    ImpactAssessment,
-    InviteMessage,
-    MeetingAnswer,
-    MeetingSeries,
-    Occurrence,
-    Reminder,
-    SeriesAttendee,
-    UserProfile,
-)
+from alignment.meetings import admin as meeting_admin
+from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
+from alignment.models import AlignmentLink, CaseEmail, ImpactAssessment
 
 admin.site.site_header = "Meeting of the Minds — administration"
 admin.site.site_title = "Meeting of the Minds"
+
+# Registered by importing it: Django discovers only this module.
+__all__ = ["meeting_admin"]
 
 
 @admin.register(AlignmentLink)
@@ -54,63 +46,7 @@ class ImpactAssessmentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["version", "created_at", "updated_at"]
 
 
-# --- Meetings --------------------------------------------------------------------------
-
-
-class AttendeeInline(admin.TabularInline):
-    model = SeriesAttendee
-    fields = ["user", "email", "name"]
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(MeetingSeries)
-class MeetingSeriesAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "kind", "organiser", "department", "rule", "time_zone", "active"]
-    list_filter = ["kind", "active", "department"]
-    search_fields = ["title", "organiser__username", "leader__username", "uid"]
-    list_select_related = ["organiser", "department"]
-    readonly_fields = ["uid", "sequence", "version", "created_at", "updated_at"]
-    inlines = [AttendeeInline]
-
-
-class DecisionInline(admin.TabularInline):
-    model = Decision
-    fields = ["text", "recorded_by"]
-    extra = 0
-
-
-class AnswerInline(admin.TabularInline):
-    model = MeetingAnswer
-    fields = ["attendee", "response", "answered_at"]
-    readonly_fields = ["answered_at"]
-    extra = 0
-
-
-class ActionItemInline(admin.TabularInline):
-    model = ActionItem
-    fields = ["title", "owner", "due_date", "done"]
-    extra = 0
-
-
-@admin.register(Occurrence)
-class OccurrenceAdmin(SimpleHistoryAdmin):
-    list_display = ["series", "start", "end", "status", "overridden"]
-    list_filter = ["status", "series__kind"]
-    search_fields = ["series__title", "minutes"]
-    list_select_related = ["series"]
-    date_hierarchy = "start"
-    readonly_fields = ["original_start", "agenda_built_at", "version", "created_at", "updated_at"]
-    inlines = [DecisionInline, ActionItemInline, AnswerInline]
-
-
-@admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "owner", "due_date", "done", "occurrence"]
-    list_filter = ["done"]
-    search_fields = ["title", "owner__username"]
-    list_select_related = ["owner", "occurrence__series"]
-    date_hierarchy = "due_date"
+# --- The outbox: every email the product sends --------------------------------------------
 
 
 class OutboxAdmin(admin.ModelAdmin):
@@ -143,8 +79,11 @@ class DigestMessageAdmin(OutboxAdmin):
     list_select_related = ["owner"]
 
 
-@admin.register(UserProfile)
-class UserProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "time_zone", "use_series_leads", "updated_at"]
-    search_fields = ["user__username", "user__email"]
-    exclude = ["feed_token"]
+@admin.register(CaseEmail)
+class CaseEmailAdmin(OutboxAdmin):
+    list_display = ["case", "kind", "revision", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "subject", "case__title"]
+    list_select_related = ["case"]
+    readonly_fields = [*OutboxAdmin.readonly_fields, "sent_at", "message_id"]
+    raw_id_fields = ["case", "decision", "recipient_user"]

@@ -8,11 +8,15 @@ class AlignmentConfig(AppConfig):
     verbose_name = "Alignment"
 
     def ready(self) -> None:
-        # Business cases need impact assessments and links but may not import alignment.
-        from alignment import business_case_sources
-        from business_cases import sources
+        # The lower apps may not import alignment: they declare what they need or
+        # announce what happened, and alignment answers and listens here.
+        from alignment import business_case_sources, case_emails
+        from business_cases import announcements, sources
 
         sources.register(
             people_time=business_case_sources.people_time,
             supporting_goals=business_case_sources.supporting_goals,
+        )
+        announcements.subscribe(
+            submitted=case_emails.queue_submitted, decided=case_emails.queue_decided
         )

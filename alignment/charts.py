@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from alignment.dashboard import Friction
+from alignment.friction import Friction
 
 WIDTH = 400
 ROW_HEIGHT = 46

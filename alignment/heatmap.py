@@ -13,7 +13,6 @@ from typing import Any
 from django.db.models import Count, Q
 
 from alignment.models import AlignmentLink, Relation
-from objectives.models import InitiativeStatus
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,7 @@ def build_heatmap(departments: Iterable[Any], objectives: Iterable[Any]) -> Heat
         AlignmentLink.objects.filter(
             goal__department__in=departments, initiative__objective__in=objectives
         )
-        # Cancelled initiatives no longer support or hinder anything (as on the dashboard).
-        .exclude(initiative__status=InitiativeStatus.CANCELLED)
+        .counted()
         .values("goal__department", "initiative__objective")
         .annotate(
             supports=Count("pk", filter=Q(relation=Relation.SUPPORTS)),

@@ -1,6 +1,12 @@
 """Sending what the outbox holds, exactly once: claim, send, mark — and retry on SMTP errors.
 
-The steps for one row (an InviteMessage, Reminder, DigestMessage or business-case CaseEmail):
+Every email the product sends is a row of a model built on `OutboxItem` (invites,
+reminders and digests in alignment/meetings/models/outbox.py, business-case emails in
+alignment/models/case_emails.py) before it is an email. alignment/notifications.py sweeps
+them all with `deliver`; the broker only says "sweep now" (`sweep_soon`), it is never the
+only record of work to do.
+
+The steps for one row:
 
 1. Claim: a single conditional UPDATE moves it from PENDING (or SENDING with a lease that
    ran out) to SENDING with a fresh lease and a random claim token. Only the worker whose
@@ -27,27 +33,78 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from alignment.models import OutboxStatus
-
 log = logging.getLogger(__name__)
+
+# The one sweep task (alignment/tasks.py), asked for by name: the task module imports
+# this one, so importing it back would be a cycle.
+SWEEP_TASK = "alignment.tasks.sweep_outbox"
 
 MAX_ATTEMPTS = 12
 MAX_RETRY_DELAY = dt.timedelta(hours=1)
 BATCH_SIZE = 10
 MAX_BATCHES = 50
 
-Row = TypeVar("Row", bound=models.Model)
 # A builder turns a claimed row into the email to send, or into the status the row should
 # take instead (the meeting was cancelled meanwhile, a nearer reminder is due…).
 Builder = Callable[[Any, dt.datetime], "EmailMessage | str"]
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up)"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired (meeting had started)"
+    SKIPPED = "skipped", "Skipped"
+
+
+class OutboxItem(models.Model):
+    status = models.CharField(
+        max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def outbox_constraints(cls, prefix: str) -> list[Any]:
+        return [
+            models.CheckConstraint(
+                condition=Q(status__in=OutboxStatus.values), name=f"{prefix}_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OutboxStatus.SENDING) | Q(lease_until__isnull=False),
+                name=f"{prefix}_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OutboxStatus.SENT) | Q(sent_at__isnull=False),
+                name=f"{prefix}_sent_has_time",
+            ),
+        ]
+
+
+def mail_domain() -> str:
+    """The host of SITE_URL: the right-hand side of our UIDs and Message-IDs."""
+    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host or "localhost"
 
 
 def lease() -> dt.timedelta:
@@ -184,3 +241,29 @@ def _close_quietly(mailer: Any) -> None:
 def with_message_id(message: EmailMessage, message_id: str) -> EmailMessage:
     message.extra_headers["Message-ID"] = message_id
     return message
+
+
+def request_sweep() -> None:
+    """Ask a worker to sweep the outbox now. A broker that is down must not fail the
+    request that committed the rows: beat sweeps within a minute anyway."""
+    try:
+        current_app.send_task(SWEEP_TASK)
+    except Exception:
+        log.warning("could not enqueue %s; beat's sweep will catch up", SWEEP_TASK, exc_info=True)
+
+
+def _sweep_after_commit() -> None:
+    request_sweep()
+
+
+def sweep_soon() -> None:
+    """After the current transaction commits, ask for a sweep — once per transaction,
+    however often it is asked (seed_demo creates 18 series in one).
+
+    A callback registered in a savepoint that later rolls back is dropped with it, and so
+    is the request it stood for: beat's next sweep covers that rare case.
+    """
+    pending = getattr(connection, "run_on_commit", [])
+    if any(entry[1] is _sweep_after_commit for entry in pending):
+        return
+    transaction.on_commit(_sweep_after_commit)

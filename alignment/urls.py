@@ -1,23 +1,73 @@
+"""URLs of the alignment app (namespace `alignment:`), the meetings' included; the project's
+root URLconf is alignment/conf/urls.py."""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, path
 
-from alignment.views import core
+from alignment.meetings import urls as meeting_urls
+from alignment.views import assessments as assessment_views
+from alignment.views import dashboard as dashboard_views
+from alignment.views import matrix as matrix_views
+from alignment.views import outbox as outbox_views
 
-urlpatterns = [
-    path("", core.home, name="home"),
-    path("healthz", core.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
-    path("", include("departments.urls")),
-    path("", include("objectives.urls")),
-    path("", include("alignment.app_urls")),
-    path("", include("business_cases.urls")),
+app_name = "alignment"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # --- matrix, heatmap and links (alignment/views/matrix.py) ---
+    path("alignment/matrix/", matrix_views.matrix_index, name="matrix-index"),
+    path("alignment/matrix/<slug:slug>/", matrix_views.matrix, name="matrix"),
+    path(
+        "alignment/matrix/<slug:slug>/cell/<int:initiative_id>/<int:goal_id>/",
+        matrix_views.matrix_cell,
+        name="matrix-cell",
+    ),
+    path("alignment/heatmap/", matrix_views.heatmap, name="heatmap"),
+    path(
+        "alignment/initiatives/<int:initiative_id>/goal-search/",
+        matrix_views.goal_search,
+        name="goal-search",
+    ),
+    path(
+        "alignment/goals/<int:goal_id>/initiative-search/",
+        matrix_views.initiative_search,
+        name="initiative-search",
+    ),
+    path(
+        "alignment/initiatives/<int:initiative_id>/links/<int:goal_id>/",
+        matrix_views.link_create,
+        name="link-create",
+    ),
+    # --- end matrix ---
+    # --- impact assessments and friction budgets (alignment/views/assessments.py) ---
+    path("alignment/assessments/", assessment_views.assessment_list, name="assessment-list"),
+    path(
+        "alignment/initiatives/<int:initiative_id>/assessments/new/",
+        assessment_views.assessment_create,
+        name="assessment-create",
+    ),
+    path(
+        "alignment/assessments/<int:assessment_id>/edit/",
+        assessment_views.assessment_edit,
+        name="assessment-edit",
+    ),
+    path(
+        "alignment/assessments/<int:assessment_id>/answer/",
+        assessment_views.assessment_answer,
+        name="assessment-answer",
+    ),
+    path(
+        "alignment/departments/<slug:slug>/friction-budget/",
+        assessment_views.friction_budget,
+        name="friction-budget",
+    ),
+    # --- end assessments ---
+    # --- dashboard (alignment/views/dashboard.py) ---
+    path("alignment/conflicts/", dashboard_views.conflict_list, name="conflict-list"),
+    path("alignment/coverage/", dashboard_views.coverage, name="coverage"),
+    # --- end dashboard ---
+    # --- the outbox (alignment/views/outbox.py) ---
+    path("outbox/", outbox_views.outbox, name="outbox"),
+    # --- meetings (alignment/meetings/urls.py), in this namespace ---
+    *meeting_urls.urlpatterns,
 ]
-
-handler403 = "alignment.views.core.permission_denied"
-handler404 = "alignment.views.core.page_not_found"
-handler500 = "alignment.views.core.server_error"

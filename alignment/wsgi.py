@@ -1,8 +1,7 @@
+"""Kept for deployments that run `gunicorn alignment.wsgi`; the module is alignment.conf.wsgi."""
+
 from __future__ import annotations
 
-import os
+from alignment.conf.wsgi import application
 
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
-application = get_wsgi_application()
+__all__ = ("application",)

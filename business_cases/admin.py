@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -9,7 +7,6 @@ from business_cases.models import (
     BenefitLine,
     BusinessCase,
     CaseDecision,
-    CaseEmail,
     CostLine,
     LoadedRate,
     RiskScenario,
@@ -69,26 +66,3 @@ class BusinessCaseAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["initiative", "business_goals"]
     readonly_fields = ["revision", "version", "submitted_at", "created_at", "updated_at"]
     inlines = [CostLineInline, ScenarioInline, BenefitInline, UserImpactInline, DecisionInline]
-
-
-@admin.register(CaseEmail)
-class CaseEmailAdmin(admin.ModelAdmin):
-    """Outbox rows are read-only: the sweep owns their status (as alignment's OutboxAdmin)."""
-
-    list_display = ["case", "kind", "revision", "recipient", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind"]
-    search_fields = ["recipient", "subject", "case__title"]
-    list_select_related = ["case"]
-    readonly_fields = [
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "lease_until",
-        "last_error",
-        "sent_at",
-        "message_id",
-    ]
-    raw_id_fields = ["case", "decision", "recipient_user"]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from business_cases import emails, finance, sources
+from business_cases import announcements, finance, sources
 from business_cases.models import (
     DECIDED,
     BusinessCase,
@@ -152,7 +152,7 @@ def case_submit(*, case: BusinessCase, by: Any) -> None:
     case.submitted_at = timezone.now()
     case.version = locked.version + 1
     case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
-    emails.queue_submitted(case)
+    announcements.case_submitted(case)
 
 
 @transaction.atomic
@@ -182,5 +182,5 @@ def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: Any) -> C
     case.status = outcome
     case.version = locked.version + 1
     case.save(update_fields=["status", "version", "updated_at"])
-    emails.queue_decided(decision)
+    announcements.case_decided(decision)
     return decision

@@ -110,12 +110,30 @@ class InitiativeStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+def counted(prefix: str = "") -> Q:
+    """The one rule for what counts: an initiative counts unless it was **cancelled**.
+
+    A *done* initiative still counts: the process it put in place (MFA, an approval gate)
+    keeps costing the departments time each week, keeps supporting their goals and keeps
+    getting in their way. A *proposed*, *planned* or *on hold* one counts too: the friction
+    budget is a planning tool, and a plan that would push a department over its budget
+    must show before it is rolled out. Friction, coverage, conflicts, the heatmap and the
+    agendas all filter with this expression; `prefix` reaches the initiative from another
+    model (`"initiative__"`, `"links__initiative__"`).
+    """
+    return ~Q(**{f"{prefix}status": InitiativeStatus.CANCELLED})
+
+
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def visible_to(self, user: Any) -> InitiativeQuerySet:
         return self if user.is_authenticated else self.none()
 
-    def current(self) -> InitiativeQuerySet:
-        """Initiatives that still shape the programme (not done, not cancelled)."""
+    def counted(self) -> InitiativeQuerySet:
+        """Initiatives that count (not cancelled): see `counted()`."""
+        return self.filter(counted())
+
+    def unfinished(self) -> InitiativeQuerySet:
+        """Initiatives still to be delivered (neither done nor cancelled)."""
         return self.exclude(status__in=[InitiativeStatus.DONE, InitiativeStatus.CANCELLED])
 
 
@@ -169,6 +187,11 @@ class Initiative(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("objectives:initiative-detail", args=[self.pk])
+
+    @property
+    def counts(self) -> bool:
+        """Whether the initiative counts for friction, coverage and conflicts (`counted()`)."""
+        return self.status != InitiativeStatus.CANCELLED
 
 
 def get_initiative_for(user: Any, pk: int, *, write: bool = False) -> Initiative:

@@ -70,7 +70,7 @@ def test_layout_matches_the_product_card() -> None:
     ]:
         assert (ROOT / name).exists(), name
     for module in ["settings.py", "urls.py", "celery.py", "wsgi.py", "asgi.py"]:
-        assert (ROOT / "alignment" / module).exists(), module
+        assert (ROOT / "alignment" / "conf" / module).exists(), module
 
 
 def test_no_asset_comes_from_a_cdn() -> None:

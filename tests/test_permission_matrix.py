@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from alignment.models import ActionItem
+from alignment.meetings.models import ActionItem
 from business_cases.models import CaseStatus
 from tests import factories
 from tests.alignment.meeting_helpers import one_on_one

@@ -1,7 +1,13 @@
-"""Where business and security meet: links, impact assessments, meetings and their outbox."""
+"""Where business and security meet: alignment links, impact assessments, case emails.
+
+The meetings' models live in alignment/meetings/models/ and belong to this app too;
+importing them here is what registers them with Django.
+"""
 
 from __future__ import annotations
 
+from alignment.meetings import models as meeting_models
+from alignment.models.case_emails import CaseEmail, CaseEmailKind
 from alignment.models.impact import (
     Agreement,
     ImpactAssessment,
@@ -13,58 +19,16 @@ from alignment.models.links import (
     Relation,
     get_link_for,
 )
-from alignment.models.meeting_notes import (
-    ActionItem,
-    Decision,
-    MeetingAnswer,
-    Response,
-    get_action_item_for,
-)
-from alignment.models.meetings import (
-    MeetingKind,
-    MeetingSeries,
-    Occurrence,
-    OccurrenceStatus,
-    SeriesAttendee,
-    get_occurrence_for,
-    get_occurrence_to_note,
-    get_series_for,
-)
-from alignment.models.outbox import (
-    DigestMessage,
-    InviteMessage,
-    InviteMethod,
-    OutboxStatus,
-    Reminder,
-)
-from alignment.models.profiles import UserProfile, profile_for
 
 __all__ = [
-    "ActionItem",
     "Agreement",
     "AlignmentLink",
-    "Decision",
-    "DigestMessage",
+    "CaseEmail",
+    "CaseEmailKind",
     "ImpactAssessment",
-    "InviteMessage",
-    "InviteMethod",
-    "MeetingAnswer",
-    "MeetingKind",
-    "MeetingSeries",
-    "Occurrence",
-    "OccurrenceStatus",
-    "OutboxStatus",
     "Relation",
-    "Reminder",
-    "Response",
-    "SeriesAttendee",
-    "UserProfile",
-    "get_action_item_for",
     "get_assessment_for",
     "get_assessment_to_answer",
     "get_link_for",
-    "get_occurrence_for",
-    "get_occurrence_to_note",
-    "get_series_for",
-    "profile_for",
+    "meeting_models",
 ]

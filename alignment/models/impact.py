@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import roles
 from departments.models import Department
-from objectives.models import Initiative, InitiativeStatus
+from objectives.models import Initiative, counted
 
 
 class Agreement(models.TextChoices):
@@ -32,10 +32,10 @@ class ImpactAssessmentQuerySet(models.QuerySet["ImpactAssessment"]):
             return self
         return self.filter(department__in=roles.member_department_ids(user))
 
-    def current(self) -> ImpactAssessmentQuerySet:
-        """Assessments of initiatives not cancelled: done ones count, their process still
-        runs (see alignment/dashboard.py)."""
-        return self.exclude(initiative__status=InitiativeStatus.CANCELLED)
+    def counted(self) -> ImpactAssessmentQuerySet:
+        """Assessments of initiatives that count (objectives.models.counted): they
+        consume the department's friction budget."""
+        return self.filter(counted("initiative__"))
 
     def awaiting_head(self) -> ImpactAssessmentQuerySet:
         return self.filter(head_agreement=Agreement.PENDING)
@@ -101,7 +101,7 @@ class ImpactAssessment(models.Model):
     @property
     def counts_against_budget(self) -> bool:
         """A cancelled initiative adds no work; every other one does (see alignment.dashboard)."""
-        return self.initiative.status != InitiativeStatus.CANCELLED
+        return self.initiative.counts
 
     def reopen_if_hours_changed(self, previous_hours: Decimal) -> bool:
         """The head agreed (or not) to a number: new hours need a new answer.

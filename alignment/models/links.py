@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import roles
 from departments.models import Goal
-from objectives.models import Initiative
+from objectives.models import Initiative, counted
 
 
 class Relation(models.TextChoices):
@@ -27,6 +27,10 @@ class AlignmentLinkQuerySet(models.QuerySet["AlignmentLink"]):
         if roles.reads_everything(user):
             return self
         return self.filter(goal__department__in=roles.member_department_ids(user))
+
+    def counted(self) -> AlignmentLinkQuerySet:
+        """Links of initiatives that count (objectives.models.counted)."""
+        return self.filter(counted("initiative__"))
 
     def supporting(self) -> AlignmentLinkQuerySet:
         return self.filter(relation=Relation.SUPPORTS)

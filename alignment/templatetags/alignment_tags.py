@@ -12,7 +12,7 @@ from typing import Any
 
 from django import template
 
-from alignment import dashboard
+from alignment import friction
 from alignment.assessment_forms import AnswerForm
 from alignment.models import AlignmentLink, ImpactAssessment
 from departments import roles
@@ -72,7 +72,7 @@ def department_assessments(context: dict[str, Any], department: Any) -> dict[str
         "rows": _assessment_rows(user, assessments),
         "show": "initiative",
         "department": department,
-        "friction": dashboard.friction_for(department),
+        "friction": friction.for_department(department),
         "can_edit": roles.is_ciso(user),
     }
 
@@ -87,7 +87,7 @@ def initiative_assessments(context: dict[str, Any], initiative: Any) -> dict[str
         .select_related("initiative", "department")
         .order_by("department__name")
     )
-    loads = dashboard.friction_by_department(a.department for a in assessments)
+    loads = friction.by_department(a.department for a in assessments)
     return {
         "rows": _assessment_rows(user, assessments, {f.department.pk: f for f in loads}),
         "show": "department",

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment import dashboard
+from alignment import friction
 from alignment.assessment_forms import AnswerForm, AssessmentForm, FrictionBudgetForm
 from alignment.models import (
     Agreement,
@@ -24,7 +24,7 @@ from alignment.models import (
 from departments import roles
 from departments.http import HtmxHttpRequest
 from departments.models import Department, get_department_for
-from objectives.models import InitiativeStatus, get_initiative_for
+from objectives.models import get_initiative_for
 
 EDITOR = "alignment/assessment_form.html"
 ROW = "alignment/_assessments.html#assessment-row"
@@ -72,17 +72,15 @@ def _render_editor(
         if "hours_per_week" in data
         else assessment.hours_per_week
     )
-    counts = assessment.initiative.status != InitiativeStatus.CANCELLED
-    friction = (
-        dashboard.friction_with_proposal(
-            department, hours=hours, assessment=assessment, counts=counts
-        )
+    counts = assessment.initiative.counts
+    load = (
+        friction.with_proposal(department, hours=hours, assessment=assessment, counts=counts)
         if department is not None
         else None
     )
     context = {"form": form, "assessment": assessment, "initiative": assessment.initiative}
     context |= {"stored": stored}
-    context |= {"department": department, "friction": friction, "counts": counts}
+    context |= {"department": department, "friction": load, "counts": counts}
     preview = request.htmx and request.htmx.target == "friction-preview"
     return render(request, EDITOR + ("#friction-preview" if preview else ""), context)
 
@@ -127,7 +125,7 @@ def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpRespons
 
 def _row_context(request: HtmxHttpRequest, assessment: ImpactAssessment, **extra: Any) -> dict:
     show = request.POST.get("show") if request.POST.get("show") == "department" else "initiative"
-    load = dashboard.friction_for(assessment.department) if show == "department" else None
+    load = friction.for_department(assessment.department) if show == "department" else None
     return {
         "a": assessment,
         "show": show,
@@ -167,9 +165,7 @@ def assessment_answer(request: HtmxHttpRequest, assessment_id: int) -> HttpRespo
 def assessment_list(request: HtmxHttpRequest) -> HttpResponse:
     """Current assessments the user may see, by the head's answer and by department."""
     visible = ImpactAssessment.objects.visible_to(request.user)
-    assessments = dashboard.counted_assessments(visible).select_related(
-        "initiative__objective", "department"
-    )
+    assessments = visible.counted().select_related("initiative__objective", "department")
     agreement = request.GET.get("agreement", "")
     if agreement in Agreement.values:
         assessments = assessments.filter(head_agreement=agreement)
@@ -184,7 +180,7 @@ def assessment_list(request: HtmxHttpRequest) -> HttpResponse:
         "agreements": Agreement.choices,
         "departments": departments,
         "department": department,
-        "friction": dashboard.friction_for(department) if department else None,
+        "friction": friction.for_department(department) if department else None,
         "can_edit": roles.is_ciso(request.user),
     }
     return render(request, "alignment/assessment_list.html", context)
@@ -206,7 +202,7 @@ def friction_budget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "department": department,
         "form": form,
         "editing": not saved,
-        "friction": dashboard.friction_for(department),
+        "friction": friction.for_department(department),
         "can_edit": True,
     }
     template = "alignment/friction_budget.html" + ("#friction-budget" if request.htmx else "")

@@ -1,21 +1,20 @@
 """The CISO's dashboard (also read by executives and administrators) and the lists behind it.
 
 Each figure on the dashboard links to a list that shows exactly what was counted: both
-come from the querysets in alignment/dashboard.py.
+come from the querysets in alignment/figures.py.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from alignment import charts
-from alignment import dashboard as figures
+from alignment import charts, figures, friction
 from alignment.heatmap import build_heatmap
-from alignment.models import AlignmentLink, Relation
+from alignment.meetings import figures as meeting_figures
+from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
 from departments.http import HtmxHttpRequest
 from departments.models import Department, Goal
@@ -24,10 +23,7 @@ from objectives.models import SecurityObjective
 PAGE_SIZE = 50
 
 
-def dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    """Rendered by the home view for people who read everything (see alignment.views.core)."""
-    if not roles.reads_everything(request.user):
-        raise PermissionDenied("The dashboard is for the security team and senior leadership.")
+def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
     departments = list(Department.objects.order_by("name"))
     board = figures.build_dashboard(departments)
     context = {
@@ -35,9 +31,43 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "chart": charts.friction_chart(board.friction),
         "heatmap": build_heatmap(departments, SecurityObjective.objects.order_by("title")),
         "can_edit": roles.is_ciso(request.user),
-        "meetings": figures.meetings_overview(),
+        "meetings": meeting_figures.meetings_overview(),
     }
     return render(request, "alignment/dashboard.html", context)
+
+
+def _department_home(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    departments = list(Department.objects.visible_to(user).select_related("head"))
+    goals = (
+        Goal.objects.visible_to(user)
+        .select_related("department")
+        .order_by("department__name", "due_date", "title")
+    )
+    headed = [d for d in departments if roles.heads(user, d)]
+    awaiting = (
+        ImpactAssessment.objects.counted()
+        .filter(department__in=headed)
+        .awaiting_head()
+        .select_related("initiative", "department")
+        .order_by("department__name", "initiative__title")
+    )
+    context = {
+        "departments": departments,
+        "goals": goals,
+        "assessments": awaiting,
+        "friction": friction.by_department(headed),
+    }
+    return render(request, "alignment/home_department.html", context)
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The dashboard for those who read everything (the CISO edits, executives and
+    administrators read); heads and key leaders get their departments."""
+    if roles.reads_everything(request.user):
+        return _dashboard(request)
+    return _department_home(request)
 
 
 def _department_filter(request: HtmxHttpRequest) -> tuple[list[Department], Department | None]:
@@ -51,8 +81,8 @@ def _department_filter(request: HtmxHttpRequest) -> tuple[list[Department], Depa
 @require_GET
 def conflict_list(request: HtmxHttpRequest) -> HttpResponse:
     """Conflicts between initiatives and goals; ?unmitigated=1 keeps the unmitigated ones."""
-    links = figures.counted_links(AlignmentLink.objects.visible_to(request.user)).filter(
-        relation=Relation.CONFLICTS
+    links = (
+        AlignmentLink.objects.visible_to(request.user).counted().filter(relation=Relation.CONFLICTS)
     )
     unmitigated = request.GET.get("unmitigated") == "1"
     if unmitigated:

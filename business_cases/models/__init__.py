@@ -17,7 +17,6 @@ from business_cases.models.cases import (
     get_case_to_decide,
 )
 from business_cases.models.decisions import CaseDecision, Outcome
-from business_cases.models.emails import CaseEmail, CaseEmailKind, CaseEmailStatus
 
 # Referenced by migration 0001 as business_cases.models.default_currency.
 from business_cases.models.fields import default_currency
@@ -41,9 +40,6 @@ __all__ = [
     "BusinessCase",
     "BusinessCaseQuerySet",
     "CaseDecision",
-    "CaseEmail",
-    "CaseEmailKind",
-    "CaseEmailStatus",
     "CaseStatus",
     "CostCategory",
     "CostLine",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from alignment import meeting_services
-from alignment.meeting_services import Guest
-from alignment.models import MeetingKind, MeetingSeries
-from alignment.recurrence import Preset, preset_rule
+from alignment.meetings import services as meeting_services
+from alignment.meetings.models import MeetingKind, MeetingSeries
+from alignment.meetings.recurrence import Preset, preset_rule
+from alignment.meetings.services import Guest
 
 UTC = dt.UTC
 # A Monday morning; Europe changes to summer time on 29 March 2026, the US on 8 March.

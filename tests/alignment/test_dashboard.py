@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alignment import charts, dashboard
+from alignment import charts, figures, friction
 from alignment.models import Agreement, Relation
 from departments.models import GoalStatus
 from objectives.models import InitiativeStatus
@@ -125,11 +125,11 @@ def test_goal_coverage_counts_active_goals_with_a_supporting_initiative(dept_a: 
     done = factories.GoalFactory(department=dept_a, status=GoalStatus.DONE)
     factories.LinkFactory(goal=done, relation=Relation.SUPPORTS)
 
-    coverage = dashboard.goal_coverage()
+    coverage = figures.goal_coverage()
 
     assert (coverage.active, coverage.covered, coverage.percent) == (3, 1, 33)
-    assert dashboard.Coverage(0, 0).percent is None
-    listed = {g.pk: g.supporting_count for g in dashboard.goals_with_support()}
+    assert figures.Coverage(0, 0).percent is None
+    listed = {g.pk: g.supporting_count for g in figures.goals_with_support()}
     assert listed == {covered.pk: 1, neutral.pk: 0, cancelled_support.pk: 0}
 
 
@@ -140,12 +140,12 @@ def test_unmitigated_conflicts_leave_out_mitigated_and_cancelled(dept_a: Any) ->
     factories.LinkFactory(
         goal=goal, relation=Relation.CONFLICTS, initiative__status=InitiativeStatus.CANCELLED
     )
-    assert list(dashboard.unmitigated_conflicts()) == [open_conflict]
+    assert list(figures.unmitigated_conflicts()) == [open_conflict]
 
 
 def test_initiatives_by_status_lists_every_status() -> None:
     factories.InitiativeFactory.create_batch(2, status=InitiativeStatus.PLANNED)
-    counts = {value: count for value, _, count in dashboard.initiatives_by_status()}
+    counts = {value: count for value, _, count in figures.initiatives_by_status()}
     assert counts[InitiativeStatus.PLANNED] == 2
     assert counts[InitiativeStatus.CANCELLED] == 0
     assert list(counts) == list(InitiativeStatus.values)
@@ -208,14 +208,14 @@ def test_chart_names_every_department_with_its_hours(client: Any, ciso: Any, dep
 
 def test_chart_escapes_names_and_handles_no_departments(dept_a: Any) -> None:
     dept_a.name = "<script>alert(1)</script>"
-    row = dashboard.Friction(dept_a, Decimal("1"), Decimal("0"))
+    row = friction.Friction(dept_a, Decimal("1"), Decimal("0"))
     svg = str(charts.friction_chart([row]))
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "No departments yet" in str(charts.friction_chart([]))
 
 
 def test_chart_with_only_zeros_draws_empty_bars(dept_a: Any) -> None:
-    row = dashboard.Friction(dept_a, Decimal("0"), Decimal("0"))
+    row = friction.Friction(dept_a, Decimal("0"), Decimal("0"))
     svg = str(charts.friction_chart([row]))
     assert ">0 of 0 h/week</text>" in svg
     assert 'width="0.0"' in svg

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alignment import meeting_services
-from alignment.models import ActionItem, OccurrenceStatus
+from alignment.meetings import materialise
+from alignment.meetings.models import ActionItem, OccurrenceStatus
 from tests import factories
 from tests.alignment.meeting_helpers import one_on_one
 
@@ -26,7 +26,7 @@ def monthly_with_history(ciso: Any, leader: Any, department: Any) -> Any:
         organiser=ciso, leader=leader, department=department, first=then.date(), now=now
     )
     # The past four months as well, as if the app had planned them back then.
-    meeting_services.materialise_series(series, now=now, since=then)
+    materialise.materialise_series(series, now=now, since=then)
     return series
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alignment import dashboard
+from alignment import friction
 from objectives.models import InitiativeStatus
 from tests import factories
 from tests.conftest import HTMX
@@ -35,10 +35,10 @@ def test_friction_sums_every_initiative_but_cancelled_ones(dept_a: Any) -> None:
         factories.AssessmentFactory(
             department=dept_a, initiative__status=status, hours_per_week=Decimal(hours)
         )
-    friction = dashboard.friction_for(dept_a)
-    assert friction.hours == Decimal("7")
-    assert friction.budget == Decimal("20.0")
-    assert not friction.over_budget
+    load = friction.for_department(dept_a)
+    assert load.hours == Decimal("7")
+    assert load.budget == Decimal("20.0")
+    assert not load.over_budget
 
 
 def test_friction_by_department_is_one_query_and_keeps_order(
@@ -46,7 +46,7 @@ def test_friction_by_department_is_one_query_and_keeps_order(
 ) -> None:
     factories.AssessmentFactory(department=dept_b, hours_per_week=Decimal("21"))
     with django_assert_num_queries(1):
-        rows = dashboard.friction_by_department([dept_b, dept_a])
+        rows = friction.by_department([dept_b, dept_a])
     assert [(r.department, r.hours, r.over_budget) for r in rows] == [
         (dept_b, Decimal("21"), True),
         (dept_a, Decimal("0"), False),
@@ -66,21 +66,21 @@ def test_friction_by_department_is_one_query_and_keeps_order(
 def test_friction_arithmetic(
     dept_a: Any, hours: str, budget: str, over: bool, percent: int, overrun: str
 ) -> None:
-    friction = dashboard.Friction(dept_a, Decimal(hours), Decimal(budget))
-    assert friction.over_budget is over
-    assert friction.percent == percent
-    assert friction.overrun == Decimal(overrun)
+    load = friction.Friction(dept_a, Decimal(hours), Decimal(budget))
+    assert load.over_budget is over
+    assert load.percent == percent
+    assert load.overrun == Decimal(overrun)
 
 
 def test_a_proposal_replaces_the_assessments_own_hours(dept_a: Any) -> None:
     edited = factories.AssessmentFactory(department=dept_a, hours_per_week=Decimal("4"))
     factories.AssessmentFactory(department=dept_a, hours_per_week=Decimal("6"))
-    proposal = dashboard.friction_with_proposal(dept_a, hours=Decimal("15"), assessment=edited)
+    proposal = friction.with_proposal(dept_a, hours=Decimal("15"), assessment=edited)
     assert proposal.hours == Decimal("21")
     assert proposal.over_budget
-    new = dashboard.friction_with_proposal(dept_a, hours=Decimal("1"))
+    new = friction.with_proposal(dept_a, hours=Decimal("1"))
     assert new.hours == Decimal("11")
-    not_counted = dashboard.friction_with_proposal(
+    not_counted = friction.with_proposal(
         dept_a, hours=Decimal("99"), assessment=edited, counts=False
     )
     assert not_counted.hours == Decimal("6")

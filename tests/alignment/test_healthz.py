@@ -11,8 +11,8 @@ import pytest
 from django.db import DatabaseError
 from django.test import Client
 
-from alignment import health
-from alignment.celery import app
+from alignment.conf import health
+from alignment.conf.celery import app
 
 
 def free_port() -> int:

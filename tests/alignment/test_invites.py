@@ -11,10 +11,13 @@ import pytest
 from django.core import mail, signing
 from icalendar import Calendar
 
-from alignment import invites, meeting_services, reminders
-from alignment.meeting_services import Guest
-from alignment.models import InviteMessage, MeetingSeries, OutboxStatus
-from alignment.recurrence import Preset
+from alignment import notifications
+from alignment.meetings import invites
+from alignment.meetings import services as meeting_services
+from alignment.meetings.models import InviteMessage, MeetingSeries
+from alignment.meetings.recurrence import Preset
+from alignment.meetings.services import Guest
+from alignment.outbox import OutboxStatus
 from tests import factories
 from tests.alignment.meeting_helpers import NOW, one_on_one
 
@@ -194,7 +197,7 @@ def test_an_added_attendee_gets_the_invite_and_a_removed_one_a_cancel(
 def test_the_invite_email_has_a_calendar_part_with_the_method_and_an_attachment(
     series: MeetingSeries,
 ) -> None:
-    reminders.sweep(now=NOW)
+    notifications.sweep(now=NOW)
 
     invites_sent = [m for m in mail.outbox if m.subject.startswith("Invitation")]
     assert sorted(m.to[0] for m in invites_sent) == ["ada@example.org", "head-sales@example.com"]

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from alignment import agenda
-from alignment.models import ActionItem, Agreement, Occurrence, Relation
+from alignment.meetings import agenda
+from alignment.meetings.models import ActionItem, Occurrence
+from alignment.models import Agreement, Relation
 from departments.models import GoalStatus
 from objectives.models import InitiativeStatus
 from tests import factories

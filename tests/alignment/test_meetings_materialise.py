@@ -9,10 +9,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from alignment import meeting_services, meeting_setup, tasks
-from alignment.meeting_services import materialise_series
-from alignment.models import ActionItem, MeetingKind, MeetingSeries, Occurrence, OccurrenceStatus
-from alignment.recurrence import Preset, preset_rule
+from alignment import outbox
+from alignment.meetings import materialise
+from alignment.meetings import scheduling as meeting_setup
+from alignment.meetings import services as meeting_services
+from alignment.meetings.models import (
+    ActionItem,
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    OccurrenceStatus,
+)
+from alignment.meetings.recurrence import Preset, preset_rule
+from alignment.meetings.services import materialise_series
 from tests import factories
 from tests.alignment.meeting_helpers import NOW, joint, one_on_one
 
@@ -145,8 +154,8 @@ def test_materialise_all_covers_every_active_series(
     joint(organiser=ciso, heads=[head_a, head_b])
     Occurrence.objects.all().delete()
     sweeps: list[bool] = []
-    monkeypatch.setattr(tasks.sweep_outbox, "delay_on_commit", lambda: sweeps.append(True))
-    created = meeting_services.materialise_all(now=NOW)
+    monkeypatch.setattr(outbox, "sweep_soon", lambda: sweeps.append(True))
+    created = materialise.materialise_all(now=NOW)
     assert created == Occurrence.objects.count() > 0
     assert sweeps == [True]  # one sweep enqueued (after the commit)
 

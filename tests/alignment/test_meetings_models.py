@@ -4,6 +4,7 @@ and the tasks and schedules that drive them."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,19 +12,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from alignment import tasks
-from alignment.models import (
+from alignment import outbox, tasks
+from alignment.meetings import tasks as meeting_tasks
+from alignment.meetings.models import (
     ActionItem,
     MeetingAnswer,
     MeetingKind,
     MeetingSeries,
     Occurrence,
-    OutboxStatus,
     Reminder,
     SeriesAttendee,
     UserProfile,
 )
-from alignment.models.profiles import profile_for
+from alignment.meetings.models.profiles import profile_for
+from alignment.outbox import OutboxStatus
 from tests.alignment.meeting_helpers import NOW, one_on_one
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +154,7 @@ def test_tasks_are_enqueued_only_after_the_commit(
     ciso: Any, head_b: Any, dept_b: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     enqueued: list[str] = []
-    monkeypatch.setattr(tasks.sweep_outbox, "delay", lambda: enqueued.append("sweep"))
+    monkeypatch.setattr(outbox, "request_sweep", lambda: enqueued.append("sweep"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         one_on_one(organiser=ciso, leader=head_b, department=dept_b)
         one_on_one(organiser=ciso, leader=ciso, department=dept_b)  # same transaction
@@ -165,19 +167,19 @@ def test_tasks_are_enqueued_only_after_the_commit(
 def test_a_broker_outage_does_not_fail_the_change(
     ciso: Any, head_b: Any, dept_b: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
-    def down() -> None:
+    def down(name: str) -> None:
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.sweep_outbox, "delay", down)
+    monkeypatch.setattr(outbox, "current_app", SimpleNamespace(send_task=down))
     with django_capture_on_commit_callbacks(execute=True):
         series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     assert series.pk and Reminder.objects.filter(occurrence__series=series).exists()
 
 
 def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> None:
-    monkeypatch.setattr(tasks.sweep_outbox, "delay", lambda: None)
-    assert tasks.materialise_series(series.pk) >= 0
-    assert tasks.materialise_series(999_999) == 0
+    monkeypatch.setattr(outbox, "request_sweep", lambda: None)
+    assert meeting_tasks.materialise_series(series.pk) >= 0
+    assert meeting_tasks.materialise_series(999_999) == 0
     assert set(tasks.sweep_outbox()) == {
         "invites",
         "reminders",
@@ -185,4 +187,4 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
         "case_emails",
         "expired",
     }
-    assert tasks.queue_overdue_digests() == 0
+    assert meeting_tasks.queue_overdue_digests() == 0

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment import invites
-from alignment.models import (
+from alignment.meetings import invites
+from alignment.meetings.models import (
     ActionItem,
     Decision,
     MeetingAnswer,
@@ -21,7 +21,7 @@ from alignment.models import (
     OccurrenceStatus,
     UserProfile,
 )
-from alignment.models.profiles import SESSION_TIMEZONE_KEY
+from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
 from tests import factories
 from tests.alignment.meeting_helpers import one_on_one
 from tests.conftest import HTMX

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alignment.recurrence import (
+from alignment.meetings.recurrence import (
     Preset,
     RuleError,
     Schedule,

@@ -11,18 +11,20 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
-from alignment import meeting_services, outbox, reminders
-from alignment.meeting_services import Guest
-from alignment.models import (
+from alignment import notifications, outbox
+from alignment.meetings import reminders
+from alignment.meetings import services as meeting_services
+from alignment.meetings.models import (
     ActionItem,
     DigestMessage,
     MeetingSeries,
     Occurrence,
-    OutboxStatus,
     Reminder,
     Response,
     UserProfile,
 )
+from alignment.meetings.services import Guest
+from alignment.outbox import OutboxStatus
 from tests import factories
 from tests.alignment.meeting_helpers import NOW, one_on_one
 
@@ -69,15 +71,15 @@ def test_there_is_one_row_per_meeting_recipient_and_lead_time(series: MeetingSer
 
 
 def test_a_series_far_ahead_sends_no_reminder_before_it_is_due(series: MeetingSeries) -> None:
-    reminders.sweep(now=NOW)
+    notifications.sweep(now=NOW)
     assert sent_reminders() == []
     assert set(Reminder.objects.values_list("status", flat=True)) == {OutboxStatus.PENDING}
 
 
 def test_a_due_reminder_is_sent_exactly_once(first: Occurrence) -> None:
     at = first.start - DAY + dt.timedelta(minutes=1)
-    reminders.sweep(now=at)
-    reminders.sweep(now=at + dt.timedelta(minutes=1))
+    notifications.sweep(now=at)
+    notifications.sweep(now=at + dt.timedelta(minutes=1))
     assert len(sent_reminders()) == 3
     assert len(to("head-sales@example.com")) == 1
     sent = Reminder.objects.get(status=OutboxStatus.SENT, attendee__user__username="head-sales")
@@ -85,7 +87,7 @@ def test_a_due_reminder_is_sent_exactly_once(first: Occurrence) -> None:
 
 
 def test_only_the_nearest_lead_time_is_sent_when_several_are_due(first: Occurrence) -> None:
-    reminders.sweep(now=first.start - dt.timedelta(minutes=30))
+    notifications.sweep(now=first.start - dt.timedelta(minutes=30))
     mine = Reminder.objects.filter(occurrence=first, attendee__user__username="head-sales")
     assert dict(mine.values_list("lead_minutes", "status")) == {
         60: OutboxStatus.SENT,
@@ -97,7 +99,7 @@ def test_only_the_nearest_lead_time_is_sent_when_several_are_due(first: Occurren
 def test_a_reminder_whose_meeting_has_started_expires_instead_of_going_out_late(
     first: Occurrence,
 ) -> None:
-    reminders.sweep(now=first.start + dt.timedelta(minutes=1))
+    notifications.sweep(now=first.start + dt.timedelta(minutes=1))
     assert sent_reminders() == []
     statuses = set(Reminder.objects.filter(occurrence=first).values_list("status", flat=True))
     assert statuses == {OutboxStatus.EXPIRED}
@@ -110,7 +112,7 @@ def test_a_cancelled_meeting_never_gets_a_reminder(
     statuses = set(Reminder.objects.filter(occurrence=first).values_list("status", flat=True))
     assert statuses == {OutboxStatus.CANCELLED}
     for moment in (first.start - DAY, first.start - HOUR, first.start - dt.timedelta(minutes=5)):
-        reminders.sweep(now=moment)
+        notifications.sweep(now=moment)
     assert sent_reminders() == []
 
 
@@ -119,7 +121,7 @@ def test_a_claimed_reminder_of_a_meeting_cancelled_meanwhile_is_not_sent(
 ) -> None:
     at = first.start - HOUR
     Occurrence.objects.filter(pk=first.pk).update(status="cancelled")  # behind the rows' back
-    reminders.sweep(now=at)
+    notifications.sweep(now=at)
     assert sent_reminders() == []
     assert Reminder.objects.filter(occurrence=first, status=OutboxStatus.CANCELLED).exists()
 
@@ -131,9 +133,9 @@ def test_a_moved_meetings_reminders_follow_it(first: Occurrence) -> None:
 
     dues = set(Reminder.objects.filter(occurrence=first).values_list("due_at", flat=True))
     assert dues == {new_start - DAY, new_start - HOUR}
-    reminders.sweep(now=old_start - HOUR)
+    notifications.sweep(now=old_start - HOUR)
     assert sent_reminders() == []
-    reminders.sweep(now=new_start - HOUR)
+    notifications.sweep(now=new_start - HOUR)
     assert len(sent_reminders()) == 3
     # 12:00 in Berlin; the head has no profile, so the organisation's zone (London) applies.
     assert "Thu 12 Mar 11:00 (Europe/London)" in to("head-sales@example.com")[0].subject
@@ -142,10 +144,10 @@ def test_a_moved_meetings_reminders_follow_it(first: Occurrence) -> None:
 def test_a_meeting_moved_after_its_reminder_went_out_is_reminded_again(
     first: Occurrence,
 ) -> None:
-    reminders.sweep(now=first.start - DAY)  # one-day reminders out
+    notifications.sweep(now=first.start - DAY)  # one-day reminders out
     new_start = first.start + 3 * DAY
     meeting_services.occurrence_move(first, start=new_start, now=first.start - DAY + HOUR)
-    reminders.sweep(now=new_start - DAY)
+    notifications.sweep(now=new_start - DAY)
     head = to("head-sales@example.com")
     assert len(head) == 2
     assert head[0].extra_headers["Message-ID"] != head[1].extra_headers["Message-ID"]
@@ -154,7 +156,7 @@ def test_a_meeting_moved_after_its_reminder_went_out_is_reminded_again(
 def test_smtp_errors_are_retried_with_back_off(first: Occurrence, settings: Any) -> None:
     at = first.start - HOUR
     settings.EMAIL_BACKEND = "tests.alignment.test_reminders.FailingBackend"
-    reminders.sweep(now=at)
+    notifications.sweep(now=at)
     row = Reminder.objects.get(occurrence=first, lead_minutes=60, attendee__email="ada@example.org")
     assert row.status == OutboxStatus.PENDING
     assert row.attempts == 1
@@ -162,9 +164,9 @@ def test_smtp_errors_are_retried_with_back_off(first: Occurrence, settings: Any)
     assert row.next_attempt_at == at + outbox.retry_delay(1)
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    reminders.sweep(now=at + dt.timedelta(seconds=10))  # too early for the retry
+    notifications.sweep(now=at + dt.timedelta(seconds=10))  # too early for the retry
     assert sent_reminders() == []
-    reminders.sweep(now=at + outbox.retry_delay(1))
+    notifications.sweep(now=at + outbox.retry_delay(1))
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, "")
     assert len(sent_reminders()) == 3
@@ -191,9 +193,9 @@ def test_a_crashed_workers_claim_is_taken_over_after_its_lease(
     stale = [outbox.claim(Reminder, pk, at) for pk in rows.values_list("pk", flat=True)]
     assert all(stale)  # claimed by a worker that then died
 
-    reminders.sweep(now=at + dt.timedelta(seconds=30))  # within the lease: left alone
+    notifications.sweep(now=at + dt.timedelta(seconds=30))  # within the lease: left alone
     assert sent_reminders() == []
-    reminders.sweep(now=at + outbox.lease() + dt.timedelta(seconds=1))
+    notifications.sweep(now=at + outbox.lease() + dt.timedelta(seconds=1))
     assert len(sent_reminders()) == 3
     assert set(rows.values_list("status", "attempts")) == {(OutboxStatus.SENT, 2)}
 
@@ -224,7 +226,7 @@ def test_the_email_has_text_and_html_the_agenda_a_link_and_a_stable_message_id(
         ],
     }
     first.save()
-    reminders.sweep(now=first.start - HOUR)
+    notifications.sweep(now=first.start - HOUR)
 
     (message,) = to("head-sales@example.com")
     row = Reminder.objects.get(occurrence=first, lead_minutes=60, attendee__user=head_b)
@@ -243,7 +245,7 @@ def test_the_email_has_text_and_html_the_agenda_a_link_and_a_stable_message_id(
 
 
 def test_a_guest_sees_the_series_time_zone(first: Occurrence) -> None:
-    reminders.sweep(now=first.start - HOUR)
+    notifications.sweep(now=first.start - HOUR)
     (message,) = to("ada@example.org")
     assert "09:00" in message.body and "Europe/Berlin" in message.body
 
@@ -289,7 +291,7 @@ def test_the_weekly_digest_lists_overdue_items_once_per_owner(
     assert reminders.queue_digests(today=today, now=monday) == 1
     assert reminders.queue_digests(today=today, now=monday) == 1  # the same row, no second one
     assert DigestMessage.objects.count() == 1
-    reminders.sweep(now=monday)
+    notifications.sweep(now=monday)
     digests = [m for m in mail.outbox if "overdue" in m.subject]
     assert len(digests) == 1 and digests[0].to == ["head-sales@example.com"]
     assert "Send the access list" in digests[0].body
@@ -304,7 +306,7 @@ def test_a_digest_with_nothing_left_overdue_is_skipped(first: Occurrence, head_b
     reminders.queue_digests(today=monday.date(), now=monday)
     item.set_done(True)
     item.save()
-    reminders.sweep(now=monday)
+    notifications.sweep(now=monday)
     assert DigestMessage.objects.get().status == OutboxStatus.SKIPPED
     assert not [m for m in mail.outbox if "overdue" in m.subject]
 

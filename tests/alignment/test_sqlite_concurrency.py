@@ -57,7 +57,7 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path: Path) -> None
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "alignment.settings",
+        "DJANGO_SETTINGS_MODULE": "alignment.conf.settings",
         "VAR_DIR": str(tmp_path),
     }
     migrate = run_python(["manage.py", "migrate", "--no-input"], env)

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from alignment.celery import app
-from alignment.models import ActionItem, MeetingSeries
+from alignment.conf.celery import app
+from alignment.meetings.models import ActionItem, MeetingSeries
 from tests.browser.axe import assert_accessible
 
 

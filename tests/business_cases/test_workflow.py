@@ -1,6 +1,6 @@
 """draft → submitted → approved / rejected / revision requested, with emails and history.
 
-Emails are queued with the step and sent by the outbox sweep (tests/business_cases/test_emails.py
+Emails are queued with the step and sent by the outbox sweep (tests/alignment/test_case_emails.py
 has the details).
 """
 
@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from alignment import reminders
-from business_cases import emails, services
-from business_cases.models import BusinessCase, CaseDecision, CaseEmail, CaseStatus
+from alignment import notifications, outbox
+from alignment.models import CaseEmail
+from business_cases import services
+from business_cases.models import BusinessCase, CaseDecision, CaseStatus
 from tests import factories
 from tests.business_cases import factories as bc
 from tests.business_cases.helpers import cost, editor_data, existing_rows
@@ -40,7 +41,7 @@ def submitted_case(ciso: Any, **kwargs: Any) -> BusinessCase:
 def no_broker(monkeypatch: Any) -> list[bool]:
     """The after-commit "sweep now" is recorded instead of reaching the broker."""
     asked: list[bool] = []
-    monkeypatch.setattr(emails, "request_sweep", lambda: asked.append(True))
+    monkeypatch.setattr(outbox, "request_sweep", lambda: asked.append(True))
     return asked
 
 
@@ -69,7 +70,7 @@ def test_ciso_submits_a_draft_and_executives_are_emailed_by_the_sweep(
     assert case.status == CaseStatus.SUBMITTED and case.submitted_at is not None
     assert len(callbacks) == 1 and no_broker == [True]  # "sweep now", after the commit
     assert mailoutbox == [] and CaseEmail.objects.count() == 2
-    assert reminders.sweep()["case_emails"] == 2
+    assert notifications.sweep()["case_emails"] == 2
     assert sorted(m.to[0] for m in mailoutbox) == sorted([executive.email, other_exec.email])
     message = mailoutbox[0]
     assert "SSO + MFA" in message.subject
@@ -140,7 +141,7 @@ def test_an_executive_approves_with_a_comment_and_the_author_is_emailed_by_the_s
     assert decision.snapshot["figures"]["total_cost_of_ownership"] == "86700.00"
     assert decision.snapshot["figures"]["npv"] == "52314.80"
     assert mailoutbox == []
-    reminders.sweep()
+    notifications.sweep()
     assert [m.to for m in mailoutbox] == [[ciso.email]]
     assert "approved" in mailoutbox[0].subject
     assert "Worth it; start in Q3." in mailoutbox[0].body

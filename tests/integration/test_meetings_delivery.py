@@ -32,17 +32,13 @@ from django.db import connection
 from django.utils import timezone
 from icalendar import Calendar
 
-from alignment import meeting_services, tasks
-from alignment.celery import app
-from alignment.meeting_services import Guest
-from alignment.models import (
-    InviteMessage,
-    MeetingKind,
-    MeetingSeries,
-    OutboxStatus,
-    Reminder,
-)
-from alignment.recurrence import Preset, preset_rule
+from alignment import tasks
+from alignment.conf.celery import app
+from alignment.meetings import services as meeting_services
+from alignment.meetings.models import InviteMessage, MeetingKind, MeetingSeries, Reminder
+from alignment.meetings.recurrence import Preset, preset_rule
+from alignment.meetings.services import Guest
+from alignment.outbox import OutboxStatus
 from tests import factories
 from tests.conftest import require_services, skip_or_fail
 
@@ -124,7 +120,7 @@ class Worker:
         self.log = tmp / f"{name}.log"
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "alignment.settings",
+            "DJANGO_SETTINGS_MODULE": "alignment.conf.settings",
             "DJANGO_DEBUG": "1",
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,

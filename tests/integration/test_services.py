@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from alignment import health
+from alignment.conf import health
 from departments.models import CheckIn, Department
 from tests import factories
 from tests.conftest import require_services, skip_or_fail

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.management.demo_meetings import seed_meetings
+from alignment.meetings.demo import seed_meetings
 from alignment.models import AlignmentLink, ImpactAssessment
 from business_cases.demo import seed_business_cases
 from departments.models import CheckIn, Department, Goal

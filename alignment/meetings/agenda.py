@@ -1,0 +1,146 @@
+"""A meeting's agenda, built from live data.
+
+A one-on-one looks at its department: unmitigated conflicts with that department's
+goals, its goals at risk or off track, impact assessments awaiting its head, and the
+action items still open from earlier meetings of the series. Joint and senior-leadership
+meetings look across every department, and at every open action item from earlier
+meetings.
+
+The agenda is stored on the occurrence as JSON (a snapshot: what was on the table then),
+and rebuilt on request or when the meeting is near (alignment/meeting_services.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from alignment.meetings.models import ActionItem, MeetingKind, Occurrence
+from alignment.models import AlignmentLink, ImpactAssessment
+from departments.models import Goal
+
+ITEMS_PER_SECTION = 15
+
+
+def _section(key: str, title: str, rows: list[dict[str, str]]) -> dict[str, Any]:
+    more = len(rows) > ITEMS_PER_SECTION
+    return {"key": key, "title": title, "items": rows[:ITEMS_PER_SECTION], "more": more}
+
+
+def _limited(queryset: QuerySet[Any]) -> list[Any]:
+    # One row more than shown tells whether there are more, without a COUNT query.
+    return list(queryset[: ITEMS_PER_SECTION + 1])
+
+
+def build_agenda(occurrence: Occurrence) -> dict[str, Any]:
+    """The agenda for `occurrence`: four sections, each capped at ITEMS_PER_SECTION."""
+    series = occurrence.series
+    department = series.department if series.kind == MeetingKind.ONE_ON_ONE else None
+    cross = department is None
+
+    def where(name: str) -> str:
+        return f" ({name})" if cross else ""
+
+    links = AlignmentLink.objects.unmitigated().select_related("initiative", "goal__department")
+    goals = Goal.objects.at_risk().select_related("department")
+    assessments = (
+        ImpactAssessment.objects.counted()
+        .awaiting_head()
+        .select_related("initiative", "department")
+    )
+    actions = (
+        ActionItem.objects.open()
+        .filter(occurrence__start__lt=occurrence.start)
+        .select_related("owner", "occurrence")
+        .order_by("due_date", "pk")
+    )
+    if department is not None:
+        links = links.filter(goal__department=department)
+        goals = goals.filter(department=department)
+        assessments = assessments.filter(department=department)
+        actions = actions.filter(occurrence__series=series)
+
+    sections = [
+        _section(
+            "conflicts",
+            "Unmitigated conflicts",
+            [
+                {
+                    "text": f"{link.initiative.title} conflicts with “{link.goal.title}”"
+                    + where(link.goal.department.name),
+                    "detail": link.rationale,
+                    "url": link.goal.get_absolute_url(),
+                }
+                for link in _limited(links.order_by("goal__department__name", "goal__title"))
+            ],
+        ),
+        _section(
+            "goals",
+            "Goals at risk or off track",
+            [
+                {
+                    "text": goal.title + where(goal.department.name),
+                    "detail": f"{goal.get_status_display()}, {goal.progress_percent} % of the way",
+                    "url": goal.get_absolute_url(),
+                }
+                for goal in _limited(goals.order_by("department__name", "due_date"))
+            ],
+        ),
+        _section(
+            "assessments",
+            "Impact assessments awaiting the head's agreement",
+            [
+                {
+                    "text": f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
+                    + where(assessment.department.name),
+                    "detail": assessment.processes_touched,
+                    "url": assessment.initiative.get_absolute_url(),
+                }
+                for assessment in _limited(assessments.order_by("department__name", "pk"))
+            ],
+        ),
+        _section(
+            "actions",
+            "Open action items from earlier meetings",
+            [
+                {
+                    "text": item.title,
+                    "detail": _action_detail(item),
+                    "url": item.occurrence.get_absolute_url(),
+                }
+                for item in _limited(actions)
+            ],
+        ),
+    ]
+    return {
+        "scope": department.name if department is not None else "All departments",
+        "sections": sections,
+    }
+
+
+def _action_detail(item: ActionItem) -> str:
+    owner = item.owner.get_full_name() or item.owner.get_username() if item.owner else "no owner"
+    due = f", due {item.due_date:%d %b %Y}" if item.due_date else ""
+    return f"{owner}{due}"
+
+
+def refresh_agenda(occurrence: Occurrence, *, now: dt.datetime | None = None) -> None:
+    occurrence.agenda = build_agenda(occurrence)
+    occurrence.agenda_built_at = now or timezone.now()
+    occurrence.save(update_fields=["agenda", "agenda_built_at", "updated_at"])
+
+
+def agenda_lines(agenda: dict[str, Any]) -> list[str]:
+    """The agenda as plain-text lines, for the text part of emails."""
+    lines: list[str] = []
+    for section in agenda.get("sections", []):
+        if not section["items"]:
+            continue
+        lines.append(f"{section['title']}:")
+        lines += [f"  - {item['text']}" for item in section["items"]]
+        if section.get("more"):
+            lines.append("  - … and more on the meeting page")
+    return lines or ["Nothing open: a good time to look ahead."]

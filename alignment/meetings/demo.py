@@ -1,0 +1,157 @@
+"""The meetings of the demo company, called at the end of `seed_demo`.
+
+- a monthly one-on-one with every department head, with three months of history (one
+  meeting missed, so cadence health is not all green), minutes, decisions and action
+  items — one of them overdue; and one with every other key leader, from next week;
+- the quarterly joint meeting of the heads and a monthly senior-leadership meeting;
+- a weekly security briefing whose next meeting starts about 30 minutes after seeding
+  with a one-hour reminder: that reminder is due at once, so `make run` delivers it to
+  var/mail/ within a minute or two (the first sweep of beat, or the one the seed itself
+  enqueued).
+
+Runs once: when the CISO already organises a series, nothing is added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from alignment.meetings import scheduling as meeting_setup
+from alignment.meetings import services as meeting_services
+from alignment.meetings.models import (
+    ActionItem,
+    Decision,
+    MeetingKind,
+    MeetingSeries,
+    OccurrenceStatus,
+    profile_for,
+)
+from alignment.meetings.recurrence import Preset, preset_rule
+from departments.models import Department
+
+HISTORY = dt.timedelta(days=92)
+BRIEFING_LEAD_MINUTES = 60
+MINUTES = (
+    "Walked through the open conflicts. The change-approval gate slows urgent fixes; "
+    "agreed to trial a pre-approved list of standard changes. Access reviews: fine outside "
+    "the close week."
+)
+
+
+def _next_slot(now: dt.datetime, zone: Any, minutes: int) -> dt.datetime:
+    """`minutes` from now, rounded up to the next five minutes, in `zone`."""
+    local = timezone.localtime(now + dt.timedelta(minutes=minutes), zone)
+    extra = (5 - local.minute % 5) % 5
+    return (local + dt.timedelta(minutes=extra)).replace(second=0, microsecond=0)
+
+
+def seed_meetings(users: dict[str, Any], *, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    ciso = users["ciso"]
+    if MeetingSeries.objects.filter(organiser=ciso).exists():
+        return
+    zone = profile_for(ciso).zone
+    first_day = timezone.localtime(now - HISTORY, zone).date()
+    heads = list(Department.objects.select_related("head").order_by("name"))
+    for index, department in enumerate(heads):
+        day = first_day + dt.timedelta(days=index)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        series = meeting_services.series_create(
+            organiser=ciso,
+            kind=MeetingKind.ONE_ON_ONE,
+            title=f"One-on-one: {department.head.get_full_name()} ({department.name})",
+            rule=preset_rule(Preset.MONTHLY, day),
+            start_date=day,
+            start_time=dt.time(10, 0) if index % 2 else dt.time(14, 30),
+            time_zone=zone.key,
+            duration_minutes=45,
+            department=department,
+            leader=department.head,
+            location="CISO's office",
+            now=now,
+            since=now - HISTORY,
+        )
+        _history(series, department, missed=department.slug == "sales", now=now)
+    meeting_setup.schedule_one_on_ones(organiser=ciso, now=now)
+    meeting_setup.schedule_joint_meeting(organiser=ciso, now=now)
+    _senior_leadership(users, zone, now)
+    _briefing(users, zone, now)
+
+
+def _history(
+    series: MeetingSeries, department: Department, *, missed: bool, now: dt.datetime
+) -> None:
+    past = list(series.occurrences.filter(start__lt=now).order_by("start"))
+    if not past:
+        return
+    if missed and len(past) > 1:
+        past[0].status = OccurrenceStatus.CANCELLED
+        past[0].overridden = True
+        past[0].save(update_fields=["status", "overridden", "updated_at"])
+        past = past[1:]
+    latest = past[-1]
+    latest.minutes = MINUTES if department.slug == "infrastructure" else "Reviewed the agenda."
+    latest.save(update_fields=["minutes", "updated_at"])
+    Decision.objects.create(
+        occurrence=latest,
+        text=f"{department.name} reviews its open conflicts with the security team monthly.",
+        recorded_by=series.organiser,
+    )
+    today = timezone.localdate(now)
+    ActionItem.objects.create(
+        occurrence=latest,
+        title="Send the list of standard changes for pre-approval",
+        owner=department.head,
+        due_date=today - dt.timedelta(days=5),  # overdue: it shows on the dashboard
+        created_by=series.organiser,
+    )
+    done = ActionItem(
+        occurrence=past[0],
+        title="Name a deputy for access reviews",
+        owner=department.head,
+        due_date=today - dt.timedelta(days=40),
+        created_by=series.organiser,
+    )
+    done.set_done(True, at=now - dt.timedelta(days=42))
+    done.save()
+
+
+def _senior_leadership(users: dict[str, Any], zone: Any, now: dt.datetime) -> None:
+    day = timezone.localtime(now, zone).date() + dt.timedelta(days=10)
+    while day.weekday() != 1:  # a Tuesday
+        day += dt.timedelta(days=1)
+    meeting_services.series_create(
+        organiser=users["ciso"],
+        kind=MeetingKind.SENIOR,
+        title="Security with senior leadership",
+        rule=preset_rule(Preset.MONTHLY, day),
+        start_date=day,
+        start_time=dt.time(16, 0),
+        time_zone=zone.key,
+        duration_minutes=60,
+        users=[users["exec"], users["cfo"]],
+        location="Board room",
+        now=now,
+    )
+
+
+def _briefing(users: dict[str, Any], zone: Any, now: dt.datetime) -> None:
+    start = _next_slot(now, zone, 30)
+    meeting_services.series_create(
+        organiser=users["ciso"],
+        kind=MeetingKind.SENIOR,
+        title="Weekly security briefing",
+        rule=preset_rule(Preset.WEEKLY, start.date()),
+        start_date=start.date(),
+        start_time=start.time(),
+        time_zone=zone.key,
+        duration_minutes=30,
+        users=[users["exec"], users["head-infrastructure"]],
+        video_link="https://meet.example.com/security-briefing",
+        reminder_leads=[BRIEFING_LEAD_MINUTES],
+        now=now,
+    )

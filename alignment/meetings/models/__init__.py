@@ -1,0 +1,54 @@
+"""The meetings' models: series and their meetings, notes, profiles and outbox rows.
+
+They belong to the `alignment` app (no app of their own, so no schema moved):
+alignment/models/__init__.py imports this package so that Django registers them.
+"""
+
+from __future__ import annotations
+
+from alignment.meetings.models.notes import (
+    ActionItem,
+    Decision,
+    MeetingAnswer,
+    Response,
+    get_action_item_for,
+)
+from alignment.meetings.models.outbox import (
+    DigestMessage,
+    InviteMessage,
+    InviteMethod,
+    Reminder,
+)
+from alignment.meetings.models.profiles import UserProfile, profile_for
+from alignment.meetings.models.series import (
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    OccurrenceStatus,
+    SeriesAttendee,
+    get_occurrence_for,
+    get_occurrence_to_note,
+    get_series_for,
+)
+
+__all__ = [
+    "ActionItem",
+    "Decision",
+    "DigestMessage",
+    "InviteMessage",
+    "InviteMethod",
+    "MeetingAnswer",
+    "MeetingKind",
+    "MeetingSeries",
+    "Occurrence",
+    "OccurrenceStatus",
+    "Reminder",
+    "Response",
+    "SeriesAttendee",
+    "UserProfile",
+    "get_action_item_for",
+    "get_occurrence_for",
+    "get_occurrence_to_note",
+    "get_series_for",
+    "profile_for",
+]

@@ -1,0 +1,381 @@
+"""Meetings: recurring series, their occurrences, attendees, answers, decisions and actions.
+
+A series is defined in local wall time (first start + IANA zone + RRULE); occurrences are
+materialised ahead of time by alignment/meeting_services.py and stored in UTC. An
+occurrence keeps the start the rule gave it (`original_start`, its RECURRENCE-ID in
+calendars) beside its actual start, so a single meeting can be moved without losing
+which instance of the rule it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from alignment.meetings.models.profiles import (
+    default_time_zone,
+    validate_lead_minutes,
+    validate_timezone,
+)
+from alignment.meetings.recurrence import RuleError, Schedule, describe, normalise
+from alignment.outbox import mail_domain
+from departments import roles
+from departments.models import Department
+
+DEFAULT_LEADS = [1440, 60]  # one day and one hour before
+
+
+def default_leads() -> list[int]:
+    return list(DEFAULT_LEADS)
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@{mail_domain()}"
+
+
+class MeetingKind(models.TextChoices):
+    ONE_ON_ONE = "one_on_one", "One-on-one"
+    JOINT = "joint", "Joint meeting of department heads"
+    SENIOR = "senior", "Senior leadership"
+
+
+class OccurrenceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class MeetingSeriesQuerySet(models.QuerySet["MeetingSeries"]):
+    def visible_to(self, user: Any) -> MeetingSeriesQuerySet:
+        """Security team, executives and administrators see every series; others theirs."""
+        if roles.reads_everything(user):
+            return self
+        return self.filter(Q(organiser=user) | Q(attendees__user=user)).distinct()
+
+    def active(self) -> MeetingSeriesQuerySet:
+        return self.filter(active=True)
+
+    def with_cadence(
+        self, *, days: int = 90, now: dt.datetime | None = None
+    ) -> MeetingSeriesQuerySet:
+        """Annotate `planned` (meetings due in the last `days`) and `held` (of those, not
+        cancelled): a one-on-one's cadence health, in one query."""
+        now = now or timezone.now()
+        window = Q(occurrences__start__gte=now - dt.timedelta(days=days)) & Q(
+            occurrences__end__lte=now
+        )
+        held = window & Q(occurrences__status=OccurrenceStatus.SCHEDULED)
+        return self.annotate(
+            planned=models.Count("occurrences", filter=window),
+            held=models.Count("occurrences", filter=held),
+        )
+
+
+class MeetingSeries(models.Model):
+    kind = models.CharField(max_length=20, choices=MeetingKind.choices)
+    title = models.CharField(max_length=200)
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_series"
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meeting_series",
+        help_text="For a one-on-one: the leader's department, whose data fills the agenda.",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="one_on_one_series",
+        help_text="For a one-on-one: the key leader the organiser meets.",
+    )
+    rule = models.CharField("recurrence rule", max_length=300)
+    start_date = models.DateField("first meeting on")
+    start_time = models.TimeField("at (local time)")
+    time_zone = models.CharField(
+        "time zone", max_length=64, default=default_time_zone, validators=[validate_timezone]
+    )
+    duration_minutes = models.PositiveIntegerField(
+        "duration (minutes)", default=45, validators=[MinValueValidator(5), MaxValueValidator(720)]
+    )
+    location = models.CharField(max_length=200, blank=True)
+    video_link = models.URLField(blank=True)
+    reminder_leads = models.JSONField(
+        "reminder lead times (minutes)", default=default_leads, validators=[validate_lead_minutes]
+    )
+    active = models.BooleanField(default=True)
+    # The calendar identity: one UID per series, raised SEQUENCE per significant change;
+    # a change that moves the whole series ends the old UID and starts a new one from
+    # `uid_since` on (alignment/invites.py).
+    uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    uid_since = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = MeetingSeriesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "title"]
+        verbose_name_plural = "meeting series"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MeetingKind.values), name="series_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0) & Q(duration_minutes__lte=720),
+                name="series_duration_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=MeetingKind.ONE_ON_ONE)
+                | (Q(department__isnull=False) & Q(leader__isnull=False)),
+                name="series_one_on_one_has_leader",
+            ),
+            models.CheckConstraint(condition=~Q(rule=""), name="series_rule_set"),
+            models.CheckConstraint(condition=~Q(time_zone=""), name="series_timezone_set"),
+            # One active one-on-one per organiser, leader and department: the one-click
+            # "schedule one-on-ones" can run twice without doubling anything.
+            models.UniqueConstraint(
+                fields=["organiser", "leader", "department"],
+                condition=Q(kind=MeetingKind.ONE_ON_ONE, active=True),
+                name="series_one_active_one_on_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("alignment:series-detail", args=[self.pk])
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def first_start_local(self) -> dt.datetime:
+        """The first meeting's start, naive, in the series' zone."""
+        return dt.datetime.combine(self.start_date, self.start_time)
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.rule, self.first_start_local, self.time_zone)
+
+    @property
+    def recurrence_text(self) -> str:
+        return describe(self.rule, self.start_date)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == MeetingKind.ONE_ON_ONE and (not self.department_id or not self.leader_id):
+            errors["leader"] = "A one-on-one names the leader and their department."
+        if self.time_zone and self.start_date and self.start_time and self.rule:
+            try:
+                validate_timezone(self.time_zone)
+                self.rule = normalise(
+                    self.rule, first_start=self.first_start_local, tz=self.time_zone
+                )
+            except RuleError as error:
+                errors["rule"] = str(error)
+            except ValidationError:
+                pass  # reported on the field itself
+        if errors:
+            raise ValidationError(errors)
+
+
+def get_series_for(user: Any, pk: int, *, write: bool = False) -> MeetingSeries:
+    """The series, or 404 if the user may not see it, or 403 if they may not change it."""
+    series = get_object_or_404(
+        MeetingSeries.objects.select_related("organiser", "department", "leader"), pk=pk
+    )
+    if not MeetingSeries.objects.visible_to(user).filter(pk=pk).exists():
+        raise Http404("No such meeting series.")
+    if write and not roles.is_ciso(user):
+        raise PermissionDenied("Only the security team schedules meetings.")
+    return series
+
+
+class SeriesAttendee(models.Model):
+    """Someone invited to every meeting of a series: a user, or a guest by email."""
+
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="attendees")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meeting_attendances",
+    )
+    email = models.EmailField(blank=True, help_text="For a guest without a login.")
+    name = models.CharField(max_length=120, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["series", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="attendee_user_or_email"
+            ),
+            models.UniqueConstraint(
+                fields=["series", "user"],
+                condition=Q(user__isnull=False),
+                name="attendee_user_once_per_series",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "email"],
+                condition=~Q(email=""),
+                name="attendee_email_once_per_series",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def address(self) -> str:
+        return self.user.email if self.user_id else self.email
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id:
+            return self.user.get_full_name() or self.user.get_username()
+        return self.name or self.email
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.user_id is not None and self.user_id == self.series.organiser_id
+
+
+class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
+    def visible_to(self, user: Any) -> OccurrenceQuerySet:
+        if roles.reads_everything(user):
+            return self
+        visible = MeetingSeries.objects.visible_to(user).values("pk")
+        return self.filter(series__in=visible)
+
+    def scheduled(self) -> OccurrenceQuerySet:
+        return self.filter(status=OccurrenceStatus.SCHEDULED)
+
+    def upcoming(self, *, days: int = 14, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        """Scheduled meetings that have not ended and start within `days`."""
+        now = now or timezone.now()
+        return self.scheduled().filter(end__gt=now, start__lt=now + dt.timedelta(days=days))
+
+    def held(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        """Meetings that took place: scheduled (not cancelled) and already over."""
+        return self.scheduled().filter(end__lte=now or timezone.now())
+
+    def not_started(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        return self.filter(start__gt=now or timezone.now())
+
+
+class Occurrence(models.Model):
+    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="occurrences")
+    # The start the rule gave this meeting (UTC): its RECURRENCE-ID; never changes.
+    original_start = models.DateTimeField()
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=OccurrenceStatus.choices, default=OccurrenceStatus.SCHEDULED
+    )
+    # Moved or cancelled on its own: a later change of the series leaves it alone.
+    overridden = models.BooleanField(default=False)
+    agenda = models.JSONField(default=dict, blank=True)
+    agenda_built_at = models.DateTimeField(null=True, blank=True)
+    minutes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = OccurrenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "original_start"], name="occurrence_once_per_rule_instance"
+            ),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="occurrence_ends_after"),
+            models.CheckConstraint(
+                condition=Q(status__in=OccurrenceStatus.values), name="occurrence_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["start"], name="occurrence_start_idx")]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.start, self.series.zone)
+        return f"{self.series.title}, {local:%d %b %Y %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("alignment:meeting-detail", args=[self.pk])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == OccurrenceStatus.CANCELLED
+
+    @property
+    def is_moved(self) -> bool:
+        return self.overridden and not self.is_cancelled
+
+    def has_started(self, now: dt.datetime | None = None) -> bool:
+        return self.start <= (now or timezone.now())
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return timezone.localtime(self.start, self.series.zone)
+
+    def has_content(self) -> bool:
+        """Minutes, decisions or action items: what must not vanish with a rescheduling."""
+        return bool(self.minutes.strip()) or self.decisions.exists() or self.action_items.exists()
+
+
+def get_occurrence_for(user: Any, pk: int, *, write: bool = False) -> Occurrence:
+    """The meeting, 404 if the user may not see it; `write` (move, cancel): security team."""
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related(
+            "series__organiser", "series__department", "series__leader"
+        ),
+        pk=pk,
+    )
+    if not Occurrence.objects.visible_to(user).filter(pk=pk).exists():
+        raise Http404("No such meeting.")
+    if write and not roles.is_ciso(user):
+        raise PermissionDenied("Only the security team moves or cancels meetings.")
+    return occurrence
+
+
+def may_take_notes(user: Any, occurrence: Occurrence) -> bool:
+    """Minutes, decisions and action items: the security team and the series' attendees."""
+    if roles.is_ciso(user):
+        return True
+    return occurrence.series.attendees.filter(user=user).exists()
+
+
+def get_occurrence_to_note(user: Any, pk: int) -> Occurrence:
+    occurrence = get_occurrence_for(user, pk)
+    if not may_take_notes(user, occurrence):
+        raise PermissionDenied("Only the people in this meeting write its notes.")
+    return occurrence

@@ -1,0 +1,253 @@
+"""Reminder emails (and the weekly digest of overdue actions), through the outbox.
+
+Rows: one Reminder per occurrence × recipient × lead time, due at start − lead. They are
+kept in step with the meeting by `sync_reminders` (created with the occurrence, moved
+with it, cancelled with it: no reminder for a cancelled meeting, ever) and sent by
+the outbox sweep (alignment/notifications.py), which beat runs every minute:
+
+- a reminder whose meeting has started is marked EXPIRED, never sent late;
+- when several of one recipient's reminders for a meeting are due at once (a meeting
+  created an hour before it starts has its one-day and one-hour reminders both due),
+  only the nearest lead time is sent, the others are SKIPPED;
+- the rest is claimed, sent and marked by alignment/outbox.py, exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from alignment import outbox
+from alignment.meetings import invites
+from alignment.meetings.models import (
+    ActionItem,
+    DigestMessage,
+    MeetingSeries,
+    Occurrence,
+    Reminder,
+    Response,
+    SeriesAttendee,
+    profile_for,
+)
+from alignment.meetings.models.outbox import lead_text
+from alignment.outbox import OutboxStatus
+
+# What a change of plan cancels: everything not yet (or not any more) on its way.
+OPEN = [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
+
+
+def attendees_of(series: MeetingSeries) -> list[SeriesAttendee]:
+    return list(
+        series.attendees.select_related("user__meeting_profile", "series").prefetch_related(
+            "answers"
+        )
+    )
+
+
+def declined(attendee: SeriesAttendee, occurrence: Occurrence) -> bool:
+    """The attendee's answer for this meeting, else for the series, is a decline."""
+    answers = {a.occurrence_id: a.response for a in attendee.answers.all()}
+    answer = answers.get(occurrence.pk, answers.get(None))
+    return answer == Response.DECLINED
+
+
+def leads_for(attendee: SeriesAttendee, series: MeetingSeries) -> list[int]:
+    if attendee.user_id is None:
+        return list(series.reminder_leads)
+    return profile_for(attendee.user).leads_for(series.reminder_leads)
+
+
+def wanted(
+    occurrence: Occurrence, attendees: list[SeriesAttendee], now: dt.datetime
+) -> dict[tuple[int, int], dt.datetime]:
+    """(attendee, lead) → due time, for a meeting that still lies ahead."""
+    if occurrence.is_cancelled or occurrence.start <= now:
+        return {}
+    series = occurrence.series
+    return {
+        (attendee.pk, lead): occurrence.start - dt.timedelta(minutes=lead)
+        for attendee in attendees
+        if attendee.address and not declined(attendee, occurrence)
+        for lead in leads_for(attendee, series)
+    }
+
+
+def sync_reminders(
+    series: MeetingSeries, occurrences: Iterable[Occurrence], *, now: dt.datetime | None = None
+) -> None:
+    """Make the reminder rows of `occurrences` match their meeting, attendees and lead times.
+
+    New (attendee, lead) pairs get a PENDING row; rows nobody wants any more, and every
+    open row of a cancelled meeting, are CANCELLED; a moved meeting's rows are re-dated
+    and sent again for the new time, unless they already went out and their new due
+    time has passed too.
+    """
+    now = now or timezone.now()
+    occurrences = list(occurrences)
+    attendees = attendees_of(series)
+    existing: dict[int, dict[tuple[int, int], Reminder]] = {o.pk: {} for o in occurrences}
+    for row in Reminder.objects.filter(occurrence__in=occurrences):
+        existing[row.occurrence_id][(row.attendee_id, row.lead_minutes)] = row
+    create: list[Reminder] = []
+    cancel: list[int] = []
+    for occurrence in occurrences:
+        want = wanted(occurrence, attendees, now)
+        rows = existing[occurrence.pk]
+        cancel += [r.pk for key, r in rows.items() if key not in want and r.status in OPEN]
+        for (attendee_id, lead), due in want.items():
+            row = rows.get((attendee_id, lead))
+            if row is None:
+                create.append(
+                    Reminder(
+                        occurrence=occurrence,
+                        attendee_id=attendee_id,
+                        lead_minutes=lead,
+                        due_at=due,
+                        next_attempt_at=due,
+                    )
+                )
+            elif _needs_rescheduling(row, due, now):
+                _reschedule(row, due)
+    if cancel:
+        Reminder.objects.filter(pk__in=cancel, status__in=OPEN).update(
+            status=OutboxStatus.CANCELLED, lease_until=None, claim_token=""
+        )
+    Reminder.objects.bulk_create(create, ignore_conflicts=True)
+
+
+def _needs_rescheduling(row: Reminder, due: dt.datetime, now: dt.datetime) -> bool:
+    if row.due_at == due:
+        # Cancelled and wanted again (an attendee back, a decline withdrawn).
+        return row.status == OutboxStatus.CANCELLED
+    return row.status != OutboxStatus.SENT or due > now
+
+
+def _reschedule(row: Reminder, due: dt.datetime) -> None:
+    Reminder.objects.filter(pk=row.pk).update(
+        status=OutboxStatus.PENDING,
+        due_at=due,
+        next_attempt_at=due,
+        attempts=0,
+        lease_until=None,
+        claim_token="",
+        last_error="",
+        sent_at=None,
+    )
+
+
+def cancel_reminders(occurrences: Iterable[Occurrence]) -> int:
+    return Reminder.objects.filter(occurrence__in=list(occurrences), status__in=OPEN).update(
+        status=OutboxStatus.CANCELLED, lease_until=None, claim_token=""
+    )
+
+
+def expire_started(now: dt.datetime) -> int:
+    """Reminders whose meeting has started are EXPIRED: a late reminder is noise."""
+    late = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.SENDING, lease_until__lt=now)
+    return Reminder.objects.filter(late, occurrence__start__lte=now).update(
+        status=OutboxStatus.EXPIRED, lease_until=None, claim_token=""
+    )
+
+
+def _superseded(row: Reminder, now: dt.datetime) -> bool:
+    """A reminder with a nearer lead time for the same meeting and person is due too.
+
+    The row with the nearest lead is never superseded, so two workers deciding at once
+    still send exactly one of the group.
+    """
+    return Reminder.objects.filter(
+        occurrence_id=row.occurrence_id,
+        attendee_id=row.attendee_id,
+        lead_minutes__lt=row.lead_minutes,
+        due_at__lte=now,
+        status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT],
+    ).exists()
+
+
+def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | str:
+    """The email for a claimed reminder, or the status it takes instead of being sent."""
+    occurrence = row.occurrence
+    if occurrence.is_cancelled:
+        return OutboxStatus.CANCELLED
+    if occurrence.start <= now:
+        return OutboxStatus.EXPIRED
+    attendee = row.attendee
+    if declined(attendee, occurrence) or _superseded(row, now):
+        return OutboxStatus.SKIPPED
+    series = occurrence.series
+    zone = profile_for(attendee.user).zone if attendee.user_id else series.zone
+    context = {
+        "series": series,
+        "occurrence": occurrence,
+        "attendee": attendee,
+        "start": timezone.localtime(occurrence.start, zone),
+        "end": timezone.localtime(occurrence.end, zone),
+        "zone": zone.key,
+        "lead": lead_text(row.lead_minutes),
+        "agenda": occurrence.agenda.get("sections", []),
+        "page": settings.SITE_URL + occurrence.get_absolute_url(),
+        "answers": invites.answer_links(attendee, occurrence),
+    }
+    start = context["start"]
+    subject = f"Reminder: {series.title}, {start:%a %d %b %H:%M} ({zone.key})"
+    with timezone.override(zone):  # the date filter renders in the active zone
+        text = render_to_string("alignment/meetings/emails/reminder.txt", context)
+        html = render_to_string("alignment/meetings/emails/reminder.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[attendee.address])
+    message.attach_alternative(html, "text/html")
+    return outbox.with_message_id(message, row.message_id)
+
+
+def digest_email(row: DigestMessage, now: dt.datetime) -> EmailMultiAlternatives | str:
+    """The weekly list of one owner's overdue action items; skipped when none is left."""
+    today = timezone.localtime(now, profile_for(row.owner).zone).date()
+    items = list(
+        ActionItem.objects.overdue(today=today)
+        .filter(owner=row.owner)
+        .select_related("occurrence__series")
+        .order_by("due_date", "pk")
+    )
+    if not items or not row.owner.email:
+        return OutboxStatus.SKIPPED
+    context = {"owner": row.owner, "items": items, "site": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=f"{len(items)} overdue action item{'s' if len(items) != 1 else ''}",
+        body=render_to_string("alignment/meetings/emails/digest.txt", context),
+        to=[row.owner.email],
+    )
+    message.attach_alternative(
+        render_to_string("alignment/meetings/emails/digest.html", context), "text/html"
+    )
+    return outbox.with_message_id(message, row.message_id)
+
+
+def queue_digests(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """One digest row per owner of an overdue item, for this week (idempotent)."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    monday = today - dt.timedelta(days=today.weekday())
+    owners = set(
+        ActionItem.objects.overdue(today=today)
+        .exclude(owner=None)
+        .values_list("owner_id", flat=True)
+    )
+    rows = [
+        DigestMessage(owner_id=owner, week=monday, next_attempt_at=now) for owner in sorted(owners)
+    ]
+    DigestMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def outbox_rows(limit: int = 200) -> list[Reminder]:
+    """The newest reminders, for the security team's outbox page."""
+    return list(
+        Reminder.objects.select_related("occurrence__series", "attendee__user").order_by(
+            "-due_at", "-pk"
+        )[:limit]
+    )

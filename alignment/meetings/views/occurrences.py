@@ -1,0 +1,242 @@
+"""The meeting page: agenda, minutes (autosaved), decisions, action items, who comes; and
+moving or cancelling one meeting.
+
+One view per action; with HTMX each answers with the fragment it changed (a named
+partial of meeting_detail.html), without it with a redirect to the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from alignment.meetings import agenda
+from alignment.meetings import services as meeting_services
+from alignment.meetings.forms import ActionItemForm, AnswerForm, DecisionForm, MinutesForm, MoveForm
+from alignment.meetings.models import (
+    Decision,
+    MeetingAnswer,
+    Occurrence,
+    SeriesAttendee,
+    get_action_item_for,
+    get_occurrence_for,
+    get_occurrence_to_note,
+)
+from alignment.meetings.models.series import may_take_notes
+from departments import roles
+from departments.http import HtmxHttpRequest
+from departments.versioning import StaleVersion, save_versioned
+
+PAGE = "alignment/meetings/meeting_detail.html"
+MOVE = "alignment/meetings/meeting_move.html"
+
+
+def _fragment(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _owners(occurrence: Occurrence) -> Any:
+    """Who can own an action item: the people in the meeting."""
+    return get_user_model().objects.filter(meeting_attendances__series=occurrence.series_id)
+
+
+def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str, Any]:
+    attendees = (
+        SeriesAttendee.objects.filter(series=occurrence.series_id)
+        .select_related("user", "series")
+        .prefetch_related(Prefetch("answers", queryset=MeetingAnswer.objects.order_by("pk")))
+    )
+    attendance = []
+    mine = None
+    for attendee in attendees:
+        answers = {a.occurrence_id: a for a in attendee.answers.all()}
+        answer = answers.get(occurrence.pk) or answers.get(None)
+        attendance.append({"attendee": attendee, "answer": answer})
+        if attendee.user_id == request.user.pk:
+            mine = {"attendee": attendee, "answer": answer}
+    return {
+        "occurrence": occurrence,
+        "series": occurrence.series,
+        "agenda_sections": occurrence.agenda.get("sections", []),
+        "decisions": occurrence.decisions.select_related("recorded_by"),
+        "items": occurrence.action_items.select_related("owner"),
+        "attendance": attendance,
+        "mine": mine,
+        "can_note": may_take_notes(request.user, occurrence),
+        "can_schedule": roles.is_ciso(request.user),
+        "started": occurrence.has_started(),
+        "minutes_form": MinutesForm(initial={"minutes": occurrence.minutes}),
+        "decision_form": DecisionForm(),
+        "action_form": ActionItemForm(owners=_owners(occurrence)),
+        "today": timezone.localdate(),
+    }
+
+
+def _render(
+    request: HtmxHttpRequest,
+    occurrence: Occurrence,
+    partial: str,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    context = _page_context(request, occurrence) | extra
+    return render(request, f"{PAGE}#{partial}", context, status=status)
+
+
+@require_GET
+def meeting_detail(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_occurrence_for(request.user, occurrence_id)
+    return render(request, PAGE, _page_context(request, occurrence))
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_agenda(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    """Rebuild the agenda from today's data."""
+    occurrence = get_occurrence_to_note(request.user, occurrence_id)
+    if request.method == "POST":
+        agenda.refresh_agenda(occurrence)
+        if _fragment(request):
+            return _render(request, occurrence, "agenda")
+        messages.success(request, "Agenda rebuilt from today's data.")
+    return redirect(occurrence)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    """Save the minutes: autosaved a second after typing stops, or with the button."""
+    occurrence = get_occurrence_to_note(request.user, occurrence_id)
+    if request.method == "GET":
+        return redirect(occurrence)
+    form = MinutesForm(request.POST)
+    if not form.is_valid():
+        if _fragment(request):
+            return _render(request, occurrence, "minutes-status", status=422, minutes_error=True)
+        messages.error(request, "The minutes could not be saved: they are too long.")
+        return redirect(occurrence)
+    occurrence.minutes = form.cleaned_data["minutes"]
+    expected = form.cleaned_data["version"]
+    try:
+        save_versioned(
+            occurrence,
+            occurrence.version if expected is None else expected,
+            update_fields=["minutes", "version", "updated_at"],
+        )
+    except StaleVersion as stale:
+        if _fragment(request):
+            return _render(request, occurrence, "minutes-status", status=422, stale=stale.message)
+        messages.error(request, f"The minutes were not saved. {stale.message}")
+        return redirect(occurrence)
+    if _fragment(request):
+        return _render(request, occurrence, "minutes-status", saved_at=timezone.now())
+    messages.success(request, "Minutes saved.")
+    return redirect(occurrence)
+
+
+@require_http_methods(["GET", "POST"])
+def decision_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_occurrence_to_note(request.user, occurrence_id)
+    if request.method == "GET":
+        return redirect(occurrence)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        Decision.objects.create(
+            occurrence=occurrence, text=form.cleaned_data["text"], recorded_by=request.user
+        )
+        form = DecisionForm()
+    elif not _fragment(request):
+        messages.error(request, "Write the decision first.")
+    if _fragment(request):
+        status = 422 if form.errors else 200
+        return _render(request, occurrence, "decisions", status=status, decision_form=form)
+    return redirect(occurrence)
+
+
+@require_http_methods(["GET", "POST"])
+def action_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_occurrence_to_note(request.user, occurrence_id)
+    if request.method == "GET":
+        return redirect(occurrence)
+    owners = _owners(occurrence)
+    form = ActionItemForm(request.POST, owners=owners)
+    if form.is_valid():
+        item = form.save(commit=False)
+        item.occurrence = occurrence
+        item.created_by = request.user
+        item.save()
+        form = ActionItemForm(owners=owners)
+    elif not _fragment(request):
+        messages.error(request, "The action item needs a title (and a valid owner and date).")
+    if _fragment(request):
+        status = 422 if form.errors else 200
+        return _render(request, occurrence, "action-items", status=status, action_form=form)
+    return redirect(occurrence)
+
+
+@require_http_methods(["GET", "POST"])
+def action_toggle(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+    """Tick an action item done (or open it again): `done=on` or absent."""
+    item = get_action_item_for(request.user, item_id)
+    if request.method == "POST":
+        done = request.POST.get("done") in ("on", "true", "1")
+        if done != item.done:
+            item.set_done(done)
+            item.save(update_fields=["done", "done_at", "updated_at"])
+        if _fragment(request):
+            context = _page_context(request, item.occurrence) | {"item": item}
+            return render(request, f"{PAGE}#action-item", context)
+    return redirect(item.occurrence)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_respond(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    """The signed-in attendee's own answer for this meeting."""
+    occurrence = get_occurrence_for(request.user, occurrence_id)
+    attendee = SeriesAttendee.objects.filter(series=occurrence.series_id, user=request.user).first()
+    if attendee is None:
+        raise PermissionDenied("Only the people invited answer for this meeting.")
+    if request.method == "POST":
+        form = AnswerForm(request.POST)
+        if form.is_valid() and not occurrence.is_cancelled:
+            meeting_services.record_answer(attendee, occurrence, form.cleaned_data["response"])
+        if _fragment(request):
+            return _render(request, occurrence, "attendance")
+    return redirect(occurrence)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_move(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_occurrence_for(request.user, occurrence_id, write=True)
+    zone = occurrence.series.zone
+    local = occurrence.local_start
+    initial = {"start_date": local.date(), "start_time": local.time()}
+    form = MoveForm(request.POST or None, zone=zone, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = meeting_services.occurrence_move(occurrence, start=form.cleaned_data["start"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Meeting moved; attendees get the update.")
+            return redirect(moved)
+    return render(request, MOVE, {"form": form, "occurrence": occurrence})
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_cancel(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_occurrence_for(request.user, occurrence_id, write=True)
+    if request.method == "POST":
+        try:
+            meeting_services.occurrence_cancel(occurrence)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Meeting cancelled; attendees are told.")
+    return redirect(occurrence)

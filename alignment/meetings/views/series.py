@@ -1,0 +1,279 @@
+"""Meetings: series and their occurrences, the meeting page (agenda, minutes, decisions,
+action items, answers), answers by signed link, the profile, the calendar feed, the outbox.
+
+Scheduling (series, moving and cancelling meetings) is the security team's; the notes of
+a meeting belong to its attendees as well; anyone sees the meetings they attend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from alignment.meetings import invites
+from alignment.meetings import scheduling as meeting_setup
+from alignment.meetings import services as meeting_services
+from alignment.meetings.forms import ProfileForm, RevokeFeedForm, SeriesForm
+from alignment.meetings.models import (
+    MeetingSeries,
+    Occurrence,
+    SeriesAttendee,
+    UserProfile,
+    get_series_for,
+    profile_for,
+)
+from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
+from departments import roles
+from departments.http import HtmxHttpRequest
+from departments.versioning import StaleVersion
+
+LIST = "alignment/meetings/meeting_list.html"
+SERIES = "alignment/meetings/series_detail.html"
+SERIES_FORM = "alignment/meetings/series_form.html"
+UPCOMING_DAYS = 30
+UPCOMING_ROWS = 30
+
+
+def _require_security_team(request: HtmxHttpRequest) -> None:
+    if not roles.is_ciso(request.user):
+        raise PermissionDenied("Only the security team schedules meetings.")
+
+
+def _series_with_people() -> Any:
+    return MeetingSeries.objects.select_related(
+        "organiser", "department", "leader"
+    ).prefetch_related(
+        Prefetch(
+            "attendees",
+            queryset=SeriesAttendee.objects.select_related("user", "series").prefetch_related(
+                "answers"
+            ),
+        )
+    )
+
+
+@require_GET
+def meeting_list(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    now = timezone.now()
+    upcoming = (
+        Occurrence.objects.visible_to(user)
+        .filter(end__gt=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS))
+        .select_related("series__department")
+        .order_by("start")[:UPCOMING_ROWS]
+    )
+    series = (
+        MeetingSeries.objects.visible_to(user)
+        .select_related("department", "leader", "organiser")
+        .annotate(attendee_count=Count("attendees", distinct=True))
+        .order_by("-active", "kind", "title")
+    )
+    context = {"upcoming": upcoming, "series_list": series, "can_schedule": roles.is_ciso(user)}
+    return render(request, LIST, context)
+
+
+@require_http_methods(["GET", "POST"])
+def series_create(request: HtmxHttpRequest) -> HttpResponse:
+    _require_security_team(request)
+    zone = profile_for(request.user).time_zone
+    form = SeriesForm(
+        request.POST or None, initial={"time_zone": zone, "reminder_leads": [1440, 60]}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = form.series_changes()
+        series = meeting_services.series_create(
+            organiser=request.user,
+            kind=data["kind"],
+            department=data["department"],
+            leader=data["leader"],
+            users=list(data["attendees"]),
+            guests=data["guests"],
+            **changes,
+        )
+        messages.success(request, f"“{series.title}” is scheduled; invitations are on their way.")
+        return redirect(series)
+    return render(request, SERIES_FORM, {"form": form, "series": None})
+
+
+@require_GET
+def series_detail(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
+    series = get_series_for(request.user, series_id)
+    series = _series_with_people().get(pk=series.pk)
+    occurrences = list(series.occurrences.order_by("start"))
+    now = timezone.now()
+    context = {
+        "series": series,
+        "upcoming": [o for o in occurrences if o.end > now],
+        "past": [o for o in occurrences if o.end <= now][-12:][::-1],
+        "attendees": _attendance(series, None),
+        "can_schedule": roles.is_ciso(request.user),
+    }
+    return render(request, SERIES, context)
+
+
+@require_http_methods(["GET", "POST"])
+def series_edit(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
+    series = get_series_for(request.user, series_id, write=True)
+    if not series.active:
+        messages.error(request, "This series is cancelled; schedule a new one instead.")
+        return redirect(series)
+    series = _series_with_people().get(pk=series.pk)
+    form = SeriesForm(request.POST or None, instance=series)
+    for name in ("department", "leader"):
+        form.fields[name].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_services.series_change(
+                series,
+                changes=form.series_changes(),
+                users=[u for u in [series.leader, *form.cleaned_data["attendees"]] if u],
+                guests=form.cleaned_data["guests"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleVersion as stale:
+            form.add_error(None, stale.message)
+            # Re-rendered on the stored version: saving again, after a look, goes through.
+            form.data = form.data.copy()
+            form.data["version"] = str(stale.stored_version)
+        else:
+            messages.success(request, "Series updated; attendees get the new invitation.")
+            return redirect(series)
+    return render(request, SERIES_FORM, {"form": form, "series": series})
+
+
+@require_http_methods(["GET", "POST"])
+def series_cancel(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
+    series = get_series_for(request.user, series_id, write=True)
+    if request.method == "POST":
+        meeting_services.series_cancel(series)
+        messages.success(request, f"“{series.title}” is cancelled; attendees are told.")
+    return redirect(series)
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_one_on_ones(request: HtmxHttpRequest) -> HttpResponse:
+    _require_security_team(request)
+    if request.method == "POST":
+        created = meeting_setup.schedule_one_on_ones(organiser=request.user)
+        if created:
+            messages.success(request, f"{len(created)} monthly one-on-ones scheduled.")
+        else:
+            messages.info(request, "Every key leader already has a one-on-one with you.")
+    return redirect("alignment:meeting-list")
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_joint_meeting(request: HtmxHttpRequest) -> HttpResponse:
+    _require_security_team(request)
+    if request.method == "POST":
+        series, created = meeting_setup.schedule_joint_meeting(organiser=request.user)
+        if not created:
+            messages.info(request, "You already have a joint meeting of the heads.")
+        return redirect(series)
+    return redirect("alignment:meeting-list")
+
+
+def _attendance(series: MeetingSeries, occurrence: Occurrence | None) -> list[dict[str, Any]]:
+    """Who comes: each attendee's answer for this meeting, else for the series."""
+    rows = []
+    for attendee in series.attendees.all():
+        answers = {a.occurrence_id: a for a in attendee.answers.all()}
+        answer = answers.get(occurrence.pk) if occurrence else None
+        answer = answer or answers.get(None)
+        rows.append({"attendee": attendee, "answer": answer})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HtmxHttpRequest) -> HttpResponse:
+    current = profile_for(request.user)
+    form = ProfileForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        request.session[SESSION_TIMEZONE_KEY] = saved.time_zone
+        messages.success(request, "Saved. Times now show in " + saved.time_zone + ".")
+        return redirect("alignment:meeting-profile")
+    feed_url = None
+    if current.pk:
+        feed_url = request.build_absolute_uri(
+            reverse("alignment:calendar-feed", args=[current.feed_token])
+        )
+    context = {"form": form, "feed_url": feed_url, "revoke_form": RevokeFeedForm()}
+    return render(request, "alignment/meetings/profile.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def feed_revoke(request: HtmxHttpRequest) -> HttpResponse:
+    """A new secret for the calendar feed (the old address stops working at once)."""
+    if request.method == "POST" and RevokeFeedForm(request.POST).is_valid():
+        current, created = UserProfile.objects.get_or_create(user=request.user)
+        if not created:
+            current.revoke_feed()
+        messages.success(request, "Your calendar has a new address; the old one no longer works.")
+    elif request.method == "POST":
+        messages.error(request, "Tick the box to confirm: the old address will stop working.")
+    return redirect("alignment:meeting-profile")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """All of a user's meetings as iCalendar, at a secret address that needs no login."""
+    owner = get_object_or_404(UserProfile.objects.select_related("user"), feed_token=token)
+    if not owner.user.is_active:
+        raise Http404("No such calendar.")
+    body = invites.feed_calendar(owner.user).to_ical()
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    return response
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def meeting_answer(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """Accept or decline from an email link: no login, one recipient, expiring.
+
+    GET shows what the link does and asks to confirm; only the POST records it, so a
+    mail scanner following links cannot answer for anyone.
+    """
+    try:
+        payload = invites.read_answer_token(token)
+    except signing.SignatureExpired:
+        return render(request, "alignment/meetings/answer.html", {"expired": True}, status=410)
+    except signing.BadSignature as error:
+        raise Http404("No such answer link.") from error
+    attendee = get_object_or_404(
+        SeriesAttendee.objects.select_related("series", "user"), pk=payload["a"]
+    )
+    occurrence = None
+    if payload["o"] is not None:
+        occurrence = get_object_or_404(Occurrence, pk=payload["o"], series=attendee.series)
+    context: dict[str, Any] = {
+        "attendee": attendee,
+        "series": attendee.series,
+        "occurrence": occurrence,
+        "response": payload["r"],
+    }
+    if request.method == "POST":
+        try:
+            meeting_services.record_answer(attendee, occurrence, payload["r"])
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+        else:
+            context["done"] = True
+    return render(request, "alignment/meetings/answer.html", context)
