@@ -1,7 +1,9 @@
 # Meeting of the Minds: the two commands a newcomer needs.
 #   make run   — install into .venv, migrate, seed the demo company, start web + worker + beat
+#                (PORT=8080 to serve on another port)
 #   make test  — install the test extra and run the whole test suite
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := alignment.conf.settings
@@ -21,11 +23,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# honcho gives the first process (web) the port given by -p; the links in emails follow
+# it unless SITE_URL says otherwise.
 run: $(VENV)/.installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo --if-empty
-	@echo "Open http://127.0.0.1:8000 — Ctrl-C stops web, worker and beat."
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	@echo "Open http://127.0.0.1:$(PORT) — Ctrl-C stops web, worker and beat."
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -p $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -36,6 +41,7 @@ bench: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var

@@ -8,7 +8,13 @@ from django import forms
 from django.db import IntegrityError, transaction
 
 from alignment.models import AlignmentLink, Relation
-from departments.versioning import StaleVersion, stale_message
+from departments.versioning import (
+    StaleVersion,
+    lock_version,
+    refuse,
+    save_versioned,
+    stale_message,
+)
 from objectives.models import SecurityObjective
 
 NO_LINK = "none"
@@ -89,19 +95,15 @@ class LinkForm(forms.Form):
         try:
             with transaction.atomic():
                 current = pair.select_for_update().first()
-                stored = current.version if current else 0
-                if stored != expected:
-                    message = stale_message(current) if current else None
+                if (current is None) != (expected == 0):
+                    # Created or removed since the form was shown: no row to compare with.
                     raise StaleVersion(
-                        message or _pair_history_message(self.initiative, self.goal),
-                        stored_version=stored,
+                        _pair_history_message(self.initiative, self.goal),
+                        stored_version=current.version if current else 0,
                     )
                 self.link = self._apply(current, data, expected)
         except StaleVersion as stale:
-            self.add_error(None, stale.message)
-            # Re-rendered with the stored version: after review, saving again goes through.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = str(stale.stored_version)
+            refuse(self, stale)
             return False
         except IntegrityError:
             # Another request created the same pair between our read and our insert.
@@ -114,14 +116,14 @@ class LinkForm(forms.Form):
     ) -> AlignmentLink | None:
         if data["relation"] == NO_LINK:
             if current is not None:
+                lock_version(current, expected)
                 current.delete()
             return None
         link = current or AlignmentLink(initiative=self.initiative, goal=self.goal)
         link.relation = data["relation"]
         link.rationale = data["rationale"]
         link.mitigation = data.get("mitigation", link.mitigation if current else "")
-        link.version = expected + 1
-        link.save()
+        save_versioned(link, expected if current else None)
         return link
 
 

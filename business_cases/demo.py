@@ -88,63 +88,88 @@ def seed_business_cases(
         title, status, summary, costs, scenarios, benefits, users, how = row
         if BusinessCase.objects.filter(initiative=initiative, title=title).exists():
             continue
-        confidentiality, integrity, availability = how
-        case = BusinessCase.objects.create(
-            initiative=initiative,
-            title=title,
-            summary=summary,
-            author=author,
-            serves_confidentiality=bool(confidentiality),
-            confidentiality_how=confidentiality,
-            serves_integrity=bool(integrity),
-            integrity_how=integrity,
-            serves_availability=bool(availability),
-            availability_how=availability,
-            user_benefits="Fewer interruptions from incidents, and customers who trust us "
-            "with their data: they ask about it in every security questionnaire.",
-        )
-        case.business_goals.set(sources.supporting_goal_ids(initiative))
-        services.refresh_people_time(case)
-        for description, category, recurrence, amount in costs:
-            CostLine.objects.create(
-                case=case,
-                description=description,
-                category=category,
-                recurrence=recurrence,
-                amount=D(amount),
-            )
-        for name, c, i, a, *numbers in scenarios:
-            sle_low, sle, sle_high, b_low, b, b_high, a_low, a_likely, a_high = map(D, numbers)
-            RiskScenario.objects.create(
-                case=case,
-                name=name,
-                affects_confidentiality=c,
-                affects_integrity=i,
-                affects_availability=a,
-                sle_low=sle_low,
-                sle=sle,
-                sle_high=sle_high,
-                aro_before_low=b_low,
-                aro_before=b,
-                aro_before_high=b_high,
-                aro_after_low=a_low,
-                aro_after=a_likely,
-                aro_after_high=a_high,
-            )
-        for description, yearly in benefits:
-            BenefitLine.objects.create(case=case, description=description, yearly_amount=D(yearly))
-        for description, count, minutes, effect, rate in users:
-            UserImpactLine.objects.create(
-                case=case,
-                description=description,
-                users=count,
-                minutes_per_week=D(minutes),
-                effect=effect,
-                hourly_rate=D(rate),
-            )
+        case = _create_case(initiative, title, summary, how, author=author)
+        _add_lines(case, costs=costs, scenarios=scenarios, benefits=benefits, users=users)
         _set_status(case, status, executive)
         made.append(case)
     return made
+
+
+def _create_case(
+    initiative: Initiative, title: str, summary: str, how: tuple[str, str, str], *, author: Any
+) -> BusinessCase:
+    """The case itself, with its business goals and the people-time its initiative costs."""
+    confidentiality, integrity, availability = how
+    case = BusinessCase.objects.create(
+        initiative=initiative,
+        title=title,
+        summary=summary,
+        author=author,
+        serves_confidentiality=bool(confidentiality),
+        confidentiality_how=confidentiality,
+        serves_integrity=bool(integrity),
+        integrity_how=integrity,
+        serves_availability=bool(availability),
+        availability_how=availability,
+        user_benefits="Fewer interruptions from incidents, and customers who trust us "
+        "with their data: they ask about it in every security questionnaire.",
+    )
+    case.business_goals.set(sources.supporting_goal_ids(initiative))
+    services.refresh_people_time(case)
+    return case
+
+
+def _add_lines(
+    case: BusinessCase,
+    *,
+    costs: list[tuple[str, ...]],
+    scenarios: list[tuple[Any, ...]],
+    benefits: list[tuple[str, str]],
+    users: list[tuple[Any, ...]],
+) -> None:
+    """The case's tables, as laid out in CASES: costs, risk scenarios, benefits, end users."""
+    for description, category, recurrence, amount in costs:
+        CostLine.objects.create(
+            case=case,
+            description=description,
+            category=category,
+            recurrence=recurrence,
+            amount=D(amount),
+        )
+    for scenario in scenarios:
+        _add_scenario(case, scenario)
+    for description, yearly in benefits:
+        BenefitLine.objects.create(case=case, description=description, yearly_amount=D(yearly))
+    for description, count, minutes, effect, rate in users:
+        UserImpactLine.objects.create(
+            case=case,
+            description=description,
+            users=count,
+            minutes_per_week=D(minutes),
+            effect=effect,
+            hourly_rate=D(rate),
+        )
+
+
+def _add_scenario(case: BusinessCase, row: tuple[Any, ...]) -> None:
+    name, c, i, a, *numbers = row
+    sle_low, sle, sle_high, b_low, b, b_high, a_low, a_likely, a_high = map(D, numbers)
+    RiskScenario.objects.create(
+        case=case,
+        name=name,
+        affects_confidentiality=c,
+        affects_integrity=i,
+        affects_availability=a,
+        sle_low=sle_low,
+        sle=sle,
+        sle_high=sle_high,
+        aro_before_low=b_low,
+        aro_before=b,
+        aro_before_high=b_high,
+        aro_after_low=a_low,
+        aro_after=a_likely,
+        aro_after_high=a_high,
+    )
 
 
 def _set_status(case: BusinessCase, status: str, executive: Any) -> None:

@@ -58,7 +58,7 @@ def rows(
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
     found = [Row(case, case.figures) for case in cases]
-    _, key = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    key = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     if sort in FIGURE_SORTS:
         # Not-meaningful figures go last in both directions.
         numbers = [r for r in found if key(r)[0] == 0]

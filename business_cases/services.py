@@ -28,6 +28,7 @@ from business_cases.models import (
     Recurrence,
 )
 from departments import roles
+from departments.versioning import save_versioned
 
 CENT = Decimal("0.01")
 
@@ -130,8 +131,7 @@ def case_start_revision(*, case: BusinessCase, by: Any) -> None:
     if locked.status != CaseStatus.APPROVED:
         raise ValidationError("Only an approved case needs a new revision to change.")
     case_reopen(case)
-    case.version = locked.version + 1
-    case.save(update_fields=["revision", "status", "submitted_at", "version", "updated_at"])
+    save_versioned(case, update_fields=["revision", "status", "submitted_at", "updated_at"])
     refresh_people_time(case)
 
 
@@ -150,8 +150,7 @@ def case_submit(*, case: BusinessCase, by: Any) -> None:
         )
     case.status = CaseStatus.SUBMITTED
     case.submitted_at = timezone.now()
-    case.version = locked.version + 1
-    case.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    save_versioned(case, update_fields=["status", "submitted_at", "updated_at"])
     announcements.case_submitted(case)
 
 
@@ -180,7 +179,6 @@ def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: Any) -> C
         snapshot=case.snapshot(),
     )
     case.status = outcome
-    case.version = locked.version + 1
-    case.save(update_fields=["status", "version", "updated_at"])
+    save_versioned(case, update_fields=["status", "updated_at"])
     announcements.case_decided(decision)
     return decision

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from business_cases import charts, finance, history, pdf, portfolio, services, snapshots
 from business_cases.editor import Editor
@@ -24,7 +25,13 @@ from business_cases.models import (
     get_case_to_decide,
 )
 from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import (
+    HtmxHttpRequest,
+    form_status,
+    is_fragment,
+    require_security_team,
+    template_for,
+)
 from objectives.models import get_initiative_for
 
 LOCKED = {
@@ -40,6 +47,7 @@ def _editable(case: BusinessCase) -> BusinessCase:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def case_list(request: HtmxHttpRequest) -> HttpResponse:
     """The portfolio: every case with cost, risk reduction, ROSI and status, sortable."""
     if not roles.reads_everything(request.user):
@@ -56,9 +64,7 @@ def case_list(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": CaseStatus.choices,
         "columns": [(key, label) for key, (label, _) in portfolio.SORTS.items()],
     }
-    template = "business_cases/portfolio.html"
-    if request.htmx:
-        template += "#portfolio-table"
+    template = template_for(request, "business_cases/portfolio.html", "portfolio-table")
     return render(request, template, context)
 
 
@@ -78,17 +84,15 @@ def portfolio_csv(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_create(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
     initiative = get_initiative_for(request.user, initiative_id)
-    if not roles.is_ciso(request.user):
-        raise PermissionDenied("Only the security team writes business cases.")
+    require_security_team(request.user, "Only the security team writes business cases.")
     form = CaseCreateForm(request.POST or None, initial={"title": initiative.title})
     if request.method == "POST" and form.is_valid():
         form.instance.initiative = initiative
         case = services.case_create(case=form.instance, author=request.user)
         messages.success(request, "Case created: add its costs, scenarios and benefits.")
         return redirect("business_cases:case-edit", case_id=case.pk)
-    return render(
-        request, "business_cases/case_create.html", {"form": form, "initiative": initiative}
-    )
+    context = {"form": form, "initiative": initiative}
+    return render(request, "business_cases/case_create.html", context, status=form_status(form))
 
 
 @require_GET
@@ -131,7 +135,8 @@ def case_edit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect(case)
-    return render(request, "business_cases/case_edit.html", _editor_context(editor), status=200)
+    status = form_status(editor.form, *editor.formsets.values())
+    return render(request, "business_cases/case_edit.html", _editor_context(editor), status=status)
 
 
 def _editor_context(editor: Editor) -> dict[str, object]:
@@ -147,10 +152,11 @@ def _editor_context(editor: Editor) -> dict[str, object]:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def case_figures(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     """The figures for the editor's current values, unsaved (HTMX, as the user types)."""
     case = _editable(get_case_for(request.user, case_id, write=True))
-    if request.method == "GET" or not request.htmx:
+    if request.method == "GET" or not is_fragment(request):
         return redirect("business_cases:case-edit", case_id=case.pk)
     editor = Editor.bind(case, request.POST)
     return render(request, "business_cases/case_edit.html#case-figures", _editor_context(editor))
@@ -197,7 +203,7 @@ def case_decide(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, "Decision recorded; the author has been emailed.")
         return redirect(case)
     context = {"case": case, "form": form, **_approval_difference(case, list(case.decisions.all()))}
-    return render(request, "business_cases/case_decide.html", context)
+    return render(request, "business_cases/case_decide.html", context, status=form_status(form))
 
 
 @require_GET

@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments import documents, roles
+from departments.versioning import save_versioned
 
 ZERO = Decimal("0")
 
@@ -335,11 +336,11 @@ def record_checkin(checkin: CheckIn, *, goal: Goal, author: Any) -> CheckIn:
     """Save a check-in and move the goal's current value to the latest check-in's value."""
     checkin.goal = goal
     checkin.author = author
-    checkin.full_clean()
+    # The goal and the author are the objects the caller holds: no need to re-read them.
+    checkin.full_clean(exclude={"goal", "author"})
     checkin.save()
     latest = goal.checkins.order_by("-date", "-created_at").first()
     if latest is not None and latest.value != goal.current:
         goal.current = latest.value
-        goal.version += 1
-        goal.save(update_fields=["current", "version", "updated_at"])
+        save_versioned(goal, update_fields=["current", "updated_at"])
     return checkin

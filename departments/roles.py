@@ -53,9 +53,9 @@ def headed_department_ids(user: Any) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, "_mom_headed_ids", None)
     if cached is None:
-        from departments.models import Department
-
-        cached = frozenset(Department.objects.filter(head=user).values_list("pk", flat=True))
+        # Through the reverse relations of Department.head and .key_leaders: this module
+        # is imported by departments.models, so it never imports it back.
+        cached = frozenset(user.headed_departments.order_by().values_list("pk", flat=True))
         user._mom_headed_ids = cached
     return cached
 
@@ -66,9 +66,7 @@ def member_department_ids(user: Any) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, "_mom_member_ids", None)
     if cached is None:
-        from departments.models import Department
-
-        led = Department.objects.filter(key_leaders=user).values_list("pk", flat=True)
+        led = user.led_departments.order_by().values_list("pk", flat=True)
         cached = headed_department_ids(user) | frozenset(led)
         user._mom_member_ids = cached
     return cached

@@ -1,17 +1,27 @@
-"""No lost updates: optimistic concurrency for objects that carry a `version`.
+"""No lost updates: the one versioning path for every object that carries a `version`.
 
-A form renders the version it was based on in a hidden field. Saving re-reads the row
-under a lock (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already
-serialise writers), refuses when someone saved in between, and otherwise raises the
-version by one. The refusal names who changed it and when, read from the history.
+Goals, departments' friction budgets, links, impact assessments, meeting series and
+minutes, and business cases all go through here:
+
+1. `lock_version` reads the stored version under a row lock (SELECT … FOR UPDATE on
+   PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers) and, given the
+   version the user's form was based on, refuses a save made on an older one with
+   `StaleVersion`, whose message names who changed it and when (from the history);
+2. `save_versioned` does 1, raises the version with an `F()` update and saves.
+
+Forms render the version they were based on in a hidden field; `refuse` puts a refusal
+on a form, with the stored version, so that once the user has reviewed the other change,
+saving again goes through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 
@@ -26,7 +36,12 @@ class StaleVersion(Exception):
 
 def stale_message(instance: models.Model) -> str:
     """'Changed by X at T — review and retry.', X and T from the latest history record."""
-    record = instance.history.order_by("-history_date").select_related("history_user").first()  # type: ignore[attr-defined]
+    history = getattr(instance, "history", None)
+    record = (
+        history.order_by("-history_date").select_related("history_user").first()
+        if history is not None
+        else None
+    )
     who = "someone else"
     when = getattr(instance, "updated_at", None)
     if record is not None:
@@ -37,26 +52,70 @@ def stale_message(instance: models.Model) -> str:
     return f"Changed by {who} at {stamp} — review and retry."
 
 
-def save_versioned(instance: models.Model, expected_version: int, **save_kwargs: Any) -> None:
-    """Save `instance` if the stored row still has `expected_version`; raise StaleVersion if not."""
-    model = type(instance)
+def lock_version(instance: models.Model, expected: int | None = None) -> int | None:
+    """Lock the stored row and return its version (None when it is gone).
+
+    With `expected`, a stored version that differs raises StaleVersion. Call inside a
+    transaction: the lock lasts until it ends.
+    """
+    manager = type(instance)._default_manager
+    locked = manager.select_for_update().filter(pk=instance.pk).order_by()
+    stored = locked.values_list("version", flat=True)
+    version: int | None = stored.first()
+    if expected is not None and version is not None and version != expected:
+        raise StaleVersion(stale_message(manager.get(pk=instance.pk)), stored_version=version)
+    return version
+
+
+def save_versioned(
+    instance: models.Model,
+    expected: int | None = None,
+    *,
+    update_fields: Iterable[str] | None = None,
+) -> None:
+    """Save `instance` as the next version; refuse with StaleVersion when the stored row
+    is not at `expected` (when given). A new instance is simply saved, at version 1."""
+    if instance.pk is None:
+        instance.save()
+        return
+    if connection.in_atomic_block:
+        # The caller's transaction holds the lock to its end. Refusing here, outside any
+        # block of ours, leaves that transaction usable for re-rendering the form.
+        _save_next_version(instance, lock_version(instance, expected), update_fields)
+        return
     with transaction.atomic():
-        current = model._default_manager.select_for_update().filter(pk=instance.pk)
-        stored = current.values_list("version", flat=True).first()
-        if stored is not None and stored != expected_version:
-            stored_instance = model._default_manager.get(pk=instance.pk)
-            raise StaleVersion(stale_message(stored_instance), stored_version=stored)
-        instance.version = (stored or 0) + 1  # type: ignore[attr-defined]
-        instance.save(**save_kwargs)
+        _save_next_version(instance, lock_version(instance, expected), update_fields)
+
+
+def _save_next_version(
+    instance: models.Model, stored: int | None, update_fields: Iterable[str] | None
+) -> None:
+    type(instance)._default_manager.filter(pk=instance.pk).update(version=F("version") + 1)
+    # The saved row and its history record carry the new version too.
+    instance.version = (stored or 0) + 1  # type: ignore[attr-defined]  # every caller's model has it
+    instance.save(update_fields=None if update_fields is None else {*update_fields, "version"})
+
+
+def carry_version(form: forms.BaseForm, version: int) -> None:
+    """Re-render a bound form with the stored `version`, so a reviewed retry can save.
+
+    Its errors, already computed, stay as they are.
+    """
+    form.data = form.data.copy()
+    form.data[form.add_prefix("version")] = str(version)
+
+
+def refuse(form: forms.BaseForm, stale: StaleVersion) -> None:
+    """Show a stale save's refusal on `form`, re-rendered with the stored version."""
+    form.add_error(None, stale.message)
+    carry_version(form, stale.stored_version)
 
 
 class VersionedModelForm(forms.ModelForm):
     """A ModelForm that refuses to overwrite a newer version of its instance.
 
     Call `form.save()` as usual; a stale save raises no exception to the view: the form
-    gains a non-field error and `save()` returns None, so the view re-renders it. The
-    re-rendered form carries the stored version, so that once the user has reviewed the
-    other change, saving again goes through.
+    gains a non-field error (`refuse`) and `save()` returns None, so the view re-renders it.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -76,9 +135,7 @@ class VersionedModelForm(forms.ModelForm):
         try:
             save_versioned(instance, expected if expected is not None else instance.version)
         except StaleVersion as stale:
-            self.add_error(None, stale.message)
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = str(stale.stored_version)
+            refuse(self, stale)
             return None
         self.save_m2m()
         return instance

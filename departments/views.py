@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from departments import roles
 from departments.forms import (
@@ -21,7 +22,7 @@ from departments.forms import (
     GoalForm,
     inline_checkin_form,
 )
-from departments.http import HtmxHttpRequest
+from departments.http import HtmxHttpRequest, form_status, is_fragment
 from departments.models import (
     CheckIn,
     Department,
@@ -181,29 +182,32 @@ def _goal_row(
     """The department page's row of one goal, re-read with its check-ins for the sparkline."""
     goal = Goal.objects.select_related("owner").prefetch_related("checkins").get(pk=goal_id)
     context = {"goal": goal, "checkin_form": form, "can_write": True, "recorded": recorded}
-    return render(request, f"{DETAIL_TEMPLATE}#goal-row", context)
+    return render(request, f"{DETAIL_TEMPLATE}#goal-row", context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def checkin_create(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     """Log a check-in. Under HTMX the answer is the goal's row on the department page
     (with the new value, progress and sparkline, or the form and its errors); otherwise
     the goal page after a save, or the form page."""
     goal = get_goal_for(request.user, goal_id, write=True)
     data = request.POST if request.method == "POST" else None
-    form = inline_checkin_form(goal, data) if request.htmx else CheckInForm(data)
+    form = inline_checkin_form(goal, data) if is_fragment(request) else CheckInForm(data)
     if form.is_bound and form.is_valid():
         checkin = record_checkin(form.save(commit=False), goal=goal, author=request.user)
-        if request.htmx:
+        if is_fragment(request):
             return _goal_row(request, goal.pk, inline_checkin_form(goal), recorded=checkin)
         messages.success(request, "Check-in recorded.")
         return redirect(goal)
-    if request.htmx:
+    if is_fragment(request):
         return _goal_row(request, goal.pk, form)
-    return render(request, "departments/checkin_form.html", {"form": form, "goal": goal})
+    context = {"form": form, "goal": goal}
+    return render(request, "departments/checkin_form.html", context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def document_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The head uploads a process document; a rejected file leaves no row and no file."""
     department = get_department_for(request.user, slug, write=True)
@@ -214,15 +218,16 @@ def document_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         uploaded = store_document(
             form.save(commit=False), department=department, uploaded_by=request.user
         )
-        if not request.htmx:
+        if not is_fragment(request):
             messages.success(request, f"Document “{uploaded.title}” uploaded.")
             return redirect(f"{department.get_absolute_url()}#documents")
         form = DocumentForm()
-    if request.htmx:
+    if is_fragment(request):
         context = {**_documents_context(request, department), "document_form": form}
-        return render(request, f"{DETAIL_TEMPLATE}#documents", {**context, "uploaded": uploaded})
+        context |= {"uploaded": uploaded}
+        return render(request, f"{DETAIL_TEMPLATE}#documents", context, status=form_status(form))
     context = {"form": form, "department": department}
-    return render(request, "departments/document_form.html", context)
+    return render(request, "departments/document_form.html", context, status=form_status(form))
 
 
 @require_GET
@@ -244,18 +249,19 @@ def document_download(request: HtmxHttpRequest, document_id: int) -> FileRespons
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def document_review(request: HtmxHttpRequest, document_id: int) -> HttpResponse:
     """The security team marks a document as reviewed, with a note."""
     document = get_document_for(request.user, document_id, review=True)
     form = _review_form(document, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         document.mark_reviewed(by=request.user, note=form.cleaned_data["review_note"])
-        if not request.htmx:
+        if not is_fragment(request):
             messages.success(request, f"“{document.title}” marked as reviewed.")
             return redirect(f"{document.department.get_absolute_url()}#document-row-{document.pk}")
         form = _review_form(document)
-    if request.htmx:
+    if is_fragment(request):
         context = {"document": document, "review_form": form, "can_review": True}
-        return render(request, f"{DETAIL_TEMPLATE}#document-row", context)
+        return render(request, f"{DETAIL_TEMPLATE}#document-row", context, status=form_status(form))
     context = {"document": document, "form": form}
-    return render(request, "departments/document_review.html", context)
+    return render(request, "departments/document_review.html", context, status=form_status(form))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import HtmxHttpRequest, form_status, require_security_team
 from objectives.forms import InitiativeForm
 from objectives.models import (
     Initiative,
@@ -61,15 +59,15 @@ def initiative_detail(request: HtmxHttpRequest, initiative_id: int) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 def initiative_create(request: HtmxHttpRequest) -> HttpResponse:
-    if not roles.is_ciso(request.user):
-        raise PermissionDenied("Only the security team creates initiatives.")
+    require_security_team(request.user, "Only the security team creates initiatives.")
     initial = {"owner": request.user, "objective": request.GET.get("objective")}
     form = InitiativeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         initiative = form.save()
         messages.success(request, f"Initiative “{initiative.title}” created.")
         return redirect(initiative)
-    return render(request, "objectives/initiative_form.html", {"form": form, "initiative": None})
+    context = {"form": form, "initiative": None}
+    return render(request, "objectives/initiative_form.html", context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,4 +79,4 @@ def initiative_edit(request: HtmxHttpRequest, initiative_id: int) -> HttpRespons
         messages.success(request, f"Initiative “{initiative.title}” saved.")
         return redirect(initiative)
     context = {"form": form, "initiative": initiative}
-    return render(request, "objectives/initiative_form.html", context)
+    return render(request, "objectives/initiative_form.html", context, status=form_status(form))

@@ -25,8 +25,6 @@ from django.utils import timezone
 from alignment.meetings.models import ActionItem
 from business_cases.models import CaseStatus
 from tests import factories
-from tests.alignment.meeting_helpers import one_on_one
-from tests.business_cases import factories as business_case_factories
 
 # Reached without a session: signed answer links and secret calendar-feed URLs.
 PUBLIC = {"login", "healthz", "meeting-answer", "calendar-feed"}
@@ -130,11 +128,11 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         "objective_id": initiative.objective_id,
         "initiative_id": initiative.pk,
     }
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b, now=timezone.now())
-    occurrence = series.occurrences.order_by("start").first()
-    case = business_case_factories.sso_case(
-        author=ciso, initiative=initiative, status=CaseStatus.SUBMITTED
+    series = factories.one_on_one(
+        organiser=ciso, leader=head_b, department=dept_b, now=timezone.now()
     )
+    occurrence = series.occurrences.order_by("start").first()
+    case = factories.sso_case(author=ciso, initiative=initiative, status=CaseStatus.SUBMITTED)
     objects.update(
         series_id=series.pk,
         occurrence_id=occurrence.pk,

@@ -11,3 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.conf.settings")
 app = Celery("alignment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The meetings' tasks live in a sub-package of the alignment app, which the discovery of
+# installed apps does not search.
+app.autodiscover_tasks(["alignment.meetings"])

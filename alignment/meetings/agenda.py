@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from alignment.meetings.models import ActionItem, MeetingKind, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment
-from departments.models import Goal
+from departments.models import Department, Goal
 
 ITEMS_PER_SECTION = 15
 
@@ -36,21 +36,81 @@ def _limited(queryset: QuerySet[Any]) -> list[Any]:
 
 
 def build_agenda(occurrence: Occurrence) -> dict[str, Any]:
-    """The agenda for `occurrence`: four sections, each capped at ITEMS_PER_SECTION."""
+    """The agenda for `occurrence`: four sections, each capped at ITEMS_PER_SECTION.
+
+    A one-on-one looks at its department (None for the meetings that look across all).
+    """
     series = occurrence.series
     department = series.department if series.kind == MeetingKind.ONE_ON_ONE else None
-    cross = department is None
+    return {
+        "scope": department.name if department is not None else "All departments",
+        "sections": [
+            _conflicts(department),
+            _goals(department),
+            _assessments(department),
+            _actions(occurrence, department),
+        ],
+    }
 
-    def where(name: str) -> str:
-        return f" ({name})" if cross else ""
 
+def _where(department: Department | None, name: str) -> str:
+    """An item's department, named only on an agenda that looks across all of them."""
+    return f" ({name})" if department is None else ""
+
+
+def _conflicts(department: Department | None) -> dict[str, Any]:
     links = AlignmentLink.objects.unmitigated().select_related("initiative", "goal__department")
+    if department is not None:
+        links = links.filter(goal__department=department)
+    rows = [
+        {
+            "text": f"{link.initiative.title} conflicts with “{link.goal.title}”"
+            + _where(department, link.goal.department.name),
+            "detail": link.rationale,
+            "url": link.goal.get_absolute_url(),
+        }
+        for link in _limited(links.order_by("goal__department__name", "goal__title"))
+    ]
+    return _section("conflicts", "Unmitigated conflicts", rows)
+
+
+def _goals(department: Department | None) -> dict[str, Any]:
     goals = Goal.objects.at_risk().select_related("department")
+    if department is not None:
+        goals = goals.filter(department=department)
+    rows = [
+        {
+            "text": goal.title + _where(department, goal.department.name),
+            "detail": f"{goal.get_status_display()}, {goal.progress_percent} % of the way",
+            "url": goal.get_absolute_url(),
+        }
+        for goal in _limited(goals.order_by("department__name", "due_date"))
+    ]
+    return _section("goals", "Goals at risk or off track", rows)
+
+
+def _assessments(department: Department | None) -> dict[str, Any]:
     assessments = (
         ImpactAssessment.objects.counted()
         .awaiting_head()
         .select_related("initiative", "department")
     )
+    if department is not None:
+        assessments = assessments.filter(department=department)
+    rows = [
+        {
+            "text": f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
+            + _where(department, assessment.department.name),
+            "detail": assessment.processes_touched,
+            "url": assessment.initiative.get_absolute_url(),
+        }
+        for assessment in _limited(assessments.order_by("department__name", "pk"))
+    ]
+    return _section("assessments", "Impact assessments awaiting the head's agreement", rows)
+
+
+def _actions(occurrence: Occurrence, department: Department | None) -> dict[str, Any]:
+    """Open action items from meetings before this one: of its series for a one-on-one."""
     actions = (
         ActionItem.objects.open()
         .filter(occurrence__start__lt=occurrence.start)
@@ -58,67 +118,16 @@ def build_agenda(occurrence: Occurrence) -> dict[str, Any]:
         .order_by("due_date", "pk")
     )
     if department is not None:
-        links = links.filter(goal__department=department)
-        goals = goals.filter(department=department)
-        assessments = assessments.filter(department=department)
-        actions = actions.filter(occurrence__series=series)
-
-    sections = [
-        _section(
-            "conflicts",
-            "Unmitigated conflicts",
-            [
-                {
-                    "text": f"{link.initiative.title} conflicts with “{link.goal.title}”"
-                    + where(link.goal.department.name),
-                    "detail": link.rationale,
-                    "url": link.goal.get_absolute_url(),
-                }
-                for link in _limited(links.order_by("goal__department__name", "goal__title"))
-            ],
-        ),
-        _section(
-            "goals",
-            "Goals at risk or off track",
-            [
-                {
-                    "text": goal.title + where(goal.department.name),
-                    "detail": f"{goal.get_status_display()}, {goal.progress_percent} % of the way",
-                    "url": goal.get_absolute_url(),
-                }
-                for goal in _limited(goals.order_by("department__name", "due_date"))
-            ],
-        ),
-        _section(
-            "assessments",
-            "Impact assessments awaiting the head's agreement",
-            [
-                {
-                    "text": f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
-                    + where(assessment.department.name),
-                    "detail": assessment.processes_touched,
-                    "url": assessment.initiative.get_absolute_url(),
-                }
-                for assessment in _limited(assessments.order_by("department__name", "pk"))
-            ],
-        ),
-        _section(
-            "actions",
-            "Open action items from earlier meetings",
-            [
-                {
-                    "text": item.title,
-                    "detail": _action_detail(item),
-                    "url": item.occurrence.get_absolute_url(),
-                }
-                for item in _limited(actions)
-            ],
-        ),
+        actions = actions.filter(occurrence__series=occurrence.series)
+    rows = [
+        {
+            "text": item.title,
+            "detail": _action_detail(item),
+            "url": item.occurrence.get_absolute_url(),
+        }
+        for item in _limited(actions)
     ]
-    return {
-        "scope": department.name if department is not None else "All departments",
-        "sections": sections,
-    }
+    return _section("actions", "Open action items from earlier meetings", rows)
 
 
 def _action_detail(item: ActionItem) -> str:

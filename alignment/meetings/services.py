@@ -32,7 +32,7 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.models.series import new_uid
 from departments.models import Department
-from departments.versioning import StaleVersion, stale_message
+from departments.versioning import lock_version, save_versioned
 
 TIMING_FIELDS = ("rule", "start_date", "start_time", "time_zone")
 DETAIL_FIELDS = ("title", "duration_minutes", "location", "video_link")
@@ -197,8 +197,7 @@ def series_change(
     """
     now = now or timezone.now()
     stored = MeetingSeries.objects.select_for_update().get(pk=series.pk)
-    if expected_version is not None and stored.version != expected_version:
-        raise StaleVersion(stale_message(stored), stored_version=stored.version)
+    lock_version(stored, expected_version)
     unknown = set(changes) - set(SERIES_FIELDS)
     if unknown:
         raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
@@ -225,8 +224,7 @@ def series_change(
         )
     if not moved and (detailed or added or removed):
         stored.sequence += 1
-    stored.version += 1
-    stored.save()
+    save_versioned(stored)
     if removed and not moved:
         _send_cancel(stored, [a for a in removed if not a.is_organiser], now=now)
     SeriesAttendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
@@ -247,8 +245,7 @@ def series_cancel(series: MeetingSeries, *, now: dt.datetime | None = None) -> M
         return stored
     stored.active = False
     stored.sequence += 1
-    stored.version += 1
-    stored.save()
+    save_versioned(stored)
     future = _future(stored, now)
     for occurrence in future:
         occurrence.status = OccurrenceStatus.CANCELLED
@@ -290,8 +287,7 @@ def occurrence_move(
     length = occurrence.end - occurrence.start
     occurrence.start, occurrence.end = start, start + length
     occurrence.overridden = True
-    occurrence.version += 1
-    occurrence.save()
+    save_versioned(occurrence)
     series = MeetingSeries.objects.select_for_update().get(pk=occurrence.series_id)
     reminders.sync_reminders(series, [occurrence], now=now)
     series.sequence += 1
@@ -309,8 +305,7 @@ def occurrence_cancel(occurrence: Occurrence, *, now: dt.datetime | None = None)
     _refuse_if_past_or_cancelled(occurrence, now)
     occurrence.status = OccurrenceStatus.CANCELLED
     occurrence.overridden = True
-    occurrence.version += 1
-    occurrence.save()
+    save_versioned(occurrence)
     reminders.cancel_reminders([occurrence])
     series = MeetingSeries.objects.select_for_update().get(pk=occurrence.series_id)
     series.sequence += 1

@@ -6,12 +6,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from alignment import friction
 from alignment.assessment_forms import AnswerForm, AssessmentForm, FrictionBudgetForm
@@ -22,23 +22,21 @@ from alignment.models import (
     get_assessment_to_answer,
 )
 from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import (
+    HtmxHttpRequest,
+    form_status,
+    is_fragment,
+    require_security_team,
+    template_for,
+)
 from departments.models import Department, get_department_for
+from departments.versioning import carry_version
 from objectives.models import get_initiative_for
 
 EDITOR = "alignment/assessment_form.html"
 ROW = "alignment/_assessments.html#assessment-row"
 PAGE_SIZE = 50
 ANSWER_FIELDS = ["head_agreement", "head_comment", "head_answered_at", "version"]
-
-
-def _carry_stored_version(form: Any, version: int) -> None:
-    """A refused form re-renders with the stored version, so a reviewed retry can save.
-
-    Its errors (the "Changed by X at T" message among them) are already computed and stay.
-    """
-    form.data = form.data.copy()
-    form.data["version"] = str(version)
 
 
 def _proposed_hours(value: str | None) -> Decimal | None:
@@ -81,11 +79,13 @@ def _render_editor(
     context = {"form": form, "assessment": assessment, "initiative": assessment.initiative}
     context |= {"stored": stored}
     context |= {"department": department, "friction": load, "counts": counts}
-    preview = request.htmx and request.htmx.target == "friction-preview"
-    return render(request, EDITOR + ("#friction-preview" if preview else ""), context)
+    preview = is_fragment(request) and request.htmx.target == "friction-preview"
+    template = EDITOR + ("#friction-preview" if preview else "")
+    return render(request, template, context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def assessment_create(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
     initiative = get_initiative_for(request.user, initiative_id, write=True)
     assessment = ImpactAssessment(initiative=initiative, assessed_by=request.user)
@@ -105,6 +105,7 @@ def assessment_create(request: HtmxHttpRequest, initiative_id: int) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, assessment_id, write=True)
     was_answered = assessment.head_agreement != Agreement.PENDING
@@ -118,7 +119,7 @@ def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpRespons
             return redirect(assessment.initiative)
         # Refused as stale: show what is stored now, next to what was typed.
         stored = ImpactAssessment.objects.get(pk=assessment.pk)
-        _carry_stored_version(form, stored.version)
+        carry_version(form, stored.version)
         return _render_editor(request, form, stored=stored)
     return _render_editor(request, form)
 
@@ -136,13 +137,14 @@ def _row_context(request: HtmxHttpRequest, assessment: ImpactAssessment, **extra
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def assessment_answer(request: HtmxHttpRequest, assessment_id: int) -> HttpResponse:
     """The head agrees or disagrees; htmx gets the assessment's row back, in place."""
     assessment = get_assessment_to_answer(request.user, assessment_id)
     auto_id = f"id_answer{assessment.pk}_%s"
     form = AnswerForm(request.POST or None, instance=assessment, auto_id=auto_id)
     if request.method == "POST" and form.is_valid() and form.save() is not None:
-        if not request.htmx:
+        if not is_fragment(request):
             messages.success(request, "Your answer was sent to the security team.")
             anchor = f"#assessment-row-{assessment.pk}"
             return redirect(assessment.department.get_absolute_url() + anchor)
@@ -152,9 +154,9 @@ def assessment_answer(request: HtmxHttpRequest, assessment_id: int) -> HttpRespo
     if form.is_bound:
         # Show the answer as stored (the form keeps what was typed, and its errors).
         assessment.refresh_from_db(fields=ANSWER_FIELDS)
-        _carry_stored_version(form, assessment.version)
-    status = 422 if form.errors else 200
-    if request.htmx:
+        carry_version(form, assessment.version)
+    status = form_status(form)
+    if is_fragment(request):
         context = _row_context(request, assessment, answer_form=form)
         return render(request, ROW, context, status=status)
     context = {"a": assessment, "answer_form": form, "show": "initiative", "can_edit": False}
@@ -187,15 +189,15 @@ def assessment_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def friction_budget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The CISO sets a department's friction budget, in place on the department page."""
     department = get_department_for(request.user, slug)
-    if not roles.is_ciso(request.user):
-        raise PermissionDenied("Only the security team sets friction budgets.")
+    require_security_team(request.user, "Only the security team sets friction budgets.")
     form = FrictionBudgetForm(request.POST or None, instance=department)
     # save() returns None, with the reason on the form, when the budget changed meanwhile.
     saved = request.method == "POST" and form.is_valid() and form.save() is not None
-    if saved and not request.htmx:
+    if saved and not is_fragment(request):
         messages.success(request, f"Friction budget of {department.name} saved.")
         return redirect(department)
     context = {
@@ -205,5 +207,5 @@ def friction_budget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "friction": friction.for_department(department),
         "can_edit": True,
     }
-    template = "alignment/friction_budget.html" + ("#friction-budget" if request.htmx else "")
-    return render(request, template, context, status=422 if form.errors else 200)
+    template = template_for(request, "alignment/friction_budget.html", "friction-budget")
+    return render(request, template, context, status=form_status(form))

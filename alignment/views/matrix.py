@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,7 @@ from alignment.heatmap import build_heatmap
 from alignment.matrix import build_matrix, counters_for, link_between, with_conflict_counts
 from alignment.models import AlignmentLink
 from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import HtmxHttpRequest, is_fragment, require_security_team
 from departments.models import Department, Goal, get_department_for, get_goal_for
 from objectives.models import Initiative, SecurityObjective, get_initiative_for
 
@@ -33,14 +32,7 @@ SEARCH_LIMIT = 10
 SIDES = ("initiative", "goal")
 
 
-def _require_security_team(request: HtmxHttpRequest) -> None:
-    if not roles.is_ciso(request.user):
-        raise PermissionDenied("Only the security team links initiatives to goals.")
-
-
-def _fragment(request: HtmxHttpRequest) -> bool:
-    """An HTMX request for a fragment (a history restore wants the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
+LINKS_ONLY = "Only the security team links initiatives to goals."
 
 
 @require_GET
@@ -68,7 +60,7 @@ def matrix(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "matrix": table,
         "can_edit": roles.is_ciso(request.user),
     }
-    if _fragment(request):
+    if is_fragment(request):
         return render(request, f"{MATRIX}#matrix-table", context)
     context["departments"] = with_conflict_counts(Department.objects.visible_to(request.user))
     context["counters"] = counters_for(department)
@@ -84,7 +76,7 @@ def _cell_objects(
     department = get_department_for(request.user, slug)
     goal = get_object_or_404(Goal, pk=goal_id, department=department)
     initiative = get_initiative_for(request.user, initiative_id)
-    _require_security_team(request)
+    require_security_team(request.user, LINKS_ONLY)
     return department, initiative, goal
 
 
@@ -104,7 +96,7 @@ def matrix_cell(
         "can_edit": True,
     }
     if request.method == "GET" and "cancel" in request.GET:
-        if not _fragment(request):
+        if not is_fragment(request):
             return redirect(matrix_url)
         return render(request, f"{MATRIX}#matrix-cell", {**context, "refocus": True})
     form = LinkForm(
@@ -114,13 +106,13 @@ def matrix_cell(
         link=link,
     )
     if request.method == "POST" and form.is_valid() and form.save():
-        if not _fragment(request):
+        if not is_fragment(request):
             messages.success(request, f"Saved the link of “{initiative}” to “{goal}”.")
             return redirect(f"{matrix_url}#matrix-cell-{initiative.pk}-{goal.pk}")
         context.update(link=form.link, counters=counters_for(department), refocus=True)
         return render(request, f"{MATRIX}#cell-saved", context)
     context["form"] = form
-    if _fragment(request):
+    if is_fragment(request):
         status = 422 if form.is_bound else 200
         return render(request, f"{MATRIX}#matrix-cell", context, status=status)
     context.update(action=request.path, back_url=matrix_url)
@@ -181,7 +173,7 @@ def _search_response(
         "q": _query(request),
         "search_url": reverse(view, args=[subject.pk]),
     }
-    if _fragment(request):
+    if is_fragment(request):
         return render(request, f"{SEARCH}#link-search-results", context)
     return render(request, "alignment/link_search.html", context)
 
@@ -195,7 +187,7 @@ def _query(request: HtmxHttpRequest) -> str:
 def goal_search(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
     """Goals matching ?q= by title or department, for linking them to this initiative."""
     initiative = get_initiative_for(request.user, initiative_id)
-    _require_security_team(request)
+    require_security_team(request.user, LINKS_ONLY)
     goals: list[Goal] = []
     if q := _query(request):
         goals = list(
@@ -214,7 +206,7 @@ def goal_search(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
 def initiative_search(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     """Initiatives matching ?q= by title or objective, for linking them to this goal."""
     goal = get_goal_for(request.user, goal_id)
-    _require_security_team(request)
+    require_security_team(request.user, LINKS_ONLY)
     initiatives: list[Initiative] = []
     if q := _query(request):
         initiatives = list(
@@ -229,10 +221,11 @@ def initiative_search(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def link_create(request: HtmxHttpRequest, initiative_id: int, goal_id: int) -> HttpResponse:
     """Create or change the link of a pair picked in a search (GET: the full form)."""
     goal = get_goal_for(request.user, goal_id)
-    _require_security_team(request)
+    require_security_team(request.user, LINKS_ONLY)
     initiative = get_initiative_for(request.user, initiative_id)
     side = request.POST.get("side") or request.GET.get("side")
     side = side if side in SIDES else "initiative"
@@ -242,12 +235,12 @@ def link_create(request: HtmxHttpRequest, initiative_id: int, goal_id: int) -> H
     form = _pair_form(QuickLinkForm if quick else LinkForm, data, initiative, goal, side, link)
     back_url = (initiative if side == "initiative" else goal).get_absolute_url()
     if request.method == "POST" and form.is_valid() and form.save():
-        if not _fragment(request):
+        if not is_fragment(request):
             messages.success(request, f"Saved the link of “{initiative}” to “{goal}”.")
             return redirect(back_url)
         result = _result(initiative, goal, form.link, side, saved=True)
         return render(request, f"{SEARCH}#link-result", {"result": result, "side": side})
-    if _fragment(request) and quick:
+    if is_fragment(request) and quick:
         result = _result(initiative, goal, link, side, form=form)
         return render(
             request, f"{SEARCH}#link-result", {"result": result, "side": side}, status=422

@@ -81,7 +81,7 @@ def test_duplicate_pair_gets_a_form_error_not_a_500(
     client.force_login(ciso)
     url = reverse("alignment:assessment-create", args=[initiative.pk])
     response = client.post(url, {**ASSESSMENT_FORM, "department": dept_a.pk})
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "Infrastructure already has an impact assessment for this initiative" in response.text
     assert ImpactAssessment.objects.filter(initiative=initiative).count() == 1
 
@@ -90,7 +90,7 @@ def test_negative_hours_are_refused(client: Any, ciso: Any, assessment: Any) -> 
     client.force_login(ciso)
     data = {**ASSESSMENT_FORM, "hours_per_week": "-2", "version": assessment.version}
     response = client.post(edit_url(assessment), data)
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "Ensure this value is greater than or equal to 0" in response.text
     assessment.refresh_from_db()
     assert assessment.hours_per_week == Decimal("4.0")
@@ -121,7 +121,7 @@ def test_stale_assessment_save_is_refused_with_who_and_when(
 
     response = client.post(edit_url(assessment), second)
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "Changed by" in response.text and "review and retry" in response.text
     assert "Saved meanwhile" in response.text
     assessment.refresh_from_db()

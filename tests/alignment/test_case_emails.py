@@ -21,7 +21,6 @@ from business_cases import services
 from business_cases.models import BusinessCase, CaseDecision, CaseStatus
 from departments.roles import EXECUTIVE_GROUP
 from tests import factories
-from tests.business_cases import factories as bc
 
 pytestmark = pytest.mark.django_db
 REAL_REQUEST_SWEEP = outbox.request_sweep
@@ -70,7 +69,7 @@ def test_submission_queues_one_row_per_executive_and_sends_nothing_yet(
     settings.SITE_URL = "https://mind.example.com:8443/app"
     cfo = factories.executive_user("cfo")
     factories.UserFactory(username="nomail", email="", groups=[EXECUTIVE_GROUP])
-    case = submit(bc.sso_case(author=ciso, title="SSO + MFA"), ciso)
+    case = submit(factories.sso_case(author=ciso, title="SSO + MFA"), ciso)
     rows = CaseEmail.objects.order_by("recipient")
     assert [(r.recipient, r.kind, r.revision, r.status) for r in rows] == [
         (cfo.email, CaseEmailKind.SUBMITTED, 1, OutboxStatus.PENDING),
@@ -86,7 +85,7 @@ def test_the_sweep_sends_each_email_exactly_once(
 ) -> None:
     settings.SITE_URL = "https://mind.example.com"
     cfo = factories.executive_user("cfo")
-    case = submit(bc.sso_case(author=ciso), ciso)
+    case = submit(factories.sso_case(author=ciso), ciso)
     assert notifications.sweep()["case_emails"] == 2
     assert notifications.sweep()["case_emails"] == 0
     assert sorted(m.to[0] for m in mailoutbox) == sorted([executive.email, cfo.email])
@@ -101,7 +100,7 @@ def test_a_decision_queues_one_email_for_the_author(
     ciso: Any, executive: Any, mailoutbox: Any, settings: Any
 ) -> None:
     settings.SITE_URL = "http://localhost:8000"
-    case = bc.sso_case(author=ciso, title="SSO + MFA", status=CaseStatus.SUBMITTED)
+    case = factories.sso_case(author=ciso, title="SSO + MFA", status=CaseStatus.SUBMITTED)
     decision = decide(case, executive, "rejected")
     row = CaseEmail.objects.get()
     assert (row.kind, row.decision, row.recipient_user, row.recipient) == (
@@ -123,7 +122,7 @@ def test_a_decision_queues_one_email_for_the_author(
 def test_a_request_for_a_decision_already_taken_is_skipped(
     ciso: Any, executive: Any, mailoutbox: Any
 ) -> None:
-    case = submit(bc.sso_case(author=ciso), ciso)
+    case = submit(factories.sso_case(author=ciso), ciso)
     decide(case, executive)  # before the sweep got to the executives' emails
     notifications.sweep()
     assert [m.to for m in mailoutbox] == [[ciso.email]]
@@ -138,7 +137,7 @@ def test_an_smtp_failure_is_retried_by_a_later_sweep(
 ) -> None:
     settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
     FailsOnceBackend.calls = 0
-    submit(bc.sso_case(author=ciso), ciso)
+    submit(factories.sso_case(author=ciso), ciso)
     now = timezone.now()
     assert notifications.sweep(now=now)["case_emails"] == 0
     row = CaseEmail.objects.get()
@@ -155,7 +154,7 @@ def test_an_smtp_failure_is_retried_by_a_later_sweep(
 def test_a_submission_that_rolls_back_leaves_no_email(
     ciso: Any, executive: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     with (
         django_capture_on_commit_callbacks() as callbacks,
         pytest.raises(RuntimeError),
@@ -176,7 +175,7 @@ def test_the_sweep_is_asked_for_by_the_name_of_the_real_task(
     sent: list[str] = []
     monkeypatch.setattr(outbox, "current_app", SimpleNamespace(send_task=sent.append))
     with django_capture_on_commit_callbacks(execute=True):
-        submit(bc.sso_case(author=ciso), ciso)
+        submit(factories.sso_case(author=ciso), ciso)
     assert sent == [tasks.sweep_outbox.name]
 
 
@@ -193,7 +192,7 @@ def test_a_broker_outage_does_not_fail_the_submission(
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(outbox, "current_app", SimpleNamespace(send_task=down))
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     client.force_login(ciso)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("business_cases:case-submit", args=[case.pk])).status_code == 302
@@ -201,7 +200,7 @@ def test_a_broker_outage_does_not_fail_the_submission(
 
 
 def submit_queries(client: Any, ciso: Any) -> int:
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     with CaptureQueriesContext(connection) as captured:
         response = client.post(reverse("business_cases:case-submit", args=[case.pk]))
     assert response.status_code == 302
@@ -220,7 +219,7 @@ def test_submit_and_decide_queries_do_not_grow_with_the_executives(
     assert submit_queries(client, ciso) == few
     assert CaseEmail.objects.count() == 1 + 11
 
-    case = bc.sso_case(author=ciso, status=CaseStatus.SUBMITTED)
+    case = factories.sso_case(author=ciso, status=CaseStatus.SUBMITTED)
     client.force_login(executive)
     path = reverse("business_cases:case-decide", args=[case.pk])
     with django_assert_max_num_queries(30):

@@ -96,6 +96,11 @@ class PageGuard:
             return []
         return self.page.evaluate("window.__cspViolations || []")
 
+    def forgive(self, status: int) -> None:
+        """Chromium logs every 4xx answer as a console error; one the test provoked (an
+        invalid form answers 422, a missing page 404) is expected."""
+        self.console_errors[:] = [e for e in self.console_errors if f"status of {status}" not in e]
+
     def clear(self) -> None:
         """Forget what was seen so far: for a test that provokes a problem on purpose."""
         if not self.page.is_closed():

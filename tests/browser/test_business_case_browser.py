@@ -89,10 +89,8 @@ def test_ciso_builds_a_case_watches_rosi_move_submits_and_exec_approves(
 def test_the_portfolio_sorts_in_place_and_is_accessible(
     page: Page, live_server: Any, login: Callable[[str], None], ciso: Any, executive: Any
 ) -> None:
-    from tests.business_cases import factories as bc
-
-    bc.sso_case(author=ciso, title="Alpha case")
-    bc.CaseFactory(author=ciso, title="Beta case")
+    factories.sso_case(author=ciso, title="Alpha case")
+    factories.CaseFactory(author=ciso, title="Beta case")
     login("exec")
     page.goto(f"{live_server.url}/business-cases/")
     assert_accessible(page)

@@ -40,11 +40,6 @@ def scene(dept_a: Any, dept_b: Any) -> Scene:
     return Scene(dept_a, uptime, deploys, gate, edr, efficiency)
 
 
-def forgive_refusals(guard: PageGuard) -> None:
-    """Chromium logs every 4xx response as a console error; a 422 we provoked is expected."""
-    guard.console_errors[:] = [e for e in guard.console_errors if "status of 422" not in e]
-
-
 def open_matrix(page: Page, live_server: Any, scene: Scene) -> None:
     page.goto(live_server.url + reverse("alignment:matrix", args=[scene.department.slug]))
     expect(page.get_by_role("heading", level=1)).to_have_text("Alignment matrix: Infrastructure")
@@ -110,7 +105,7 @@ def test_a_conflict_without_mitigation_counts_as_unmitigated(
     # A conflict needs a rationale: the error shows in the cell, nothing is saved.
     expect(cell).to_contain_text("why this initiative gets in the way")
     expect(counter(page, "conflicts")).to_have_text("0")
-    forgive_refusals(page_guard)
+    page_guard.forgive(422)
 
     cell.get_by_label("Rationale").fill("Emergency fixes wait for the board")
     cell.get_by_role("button", name="Save").click()

@@ -4,25 +4,14 @@ an action item added and ticked on the meeting page without a reload."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from alignment.conf.celery import app
 from alignment.meetings.models import ActionItem, MeetingSeries
 from tests.browser.axe import assert_accessible
-
-
-@pytest.fixture(autouse=True)
-def tasks_run_inline() -> Iterator[None]:
-    """The sweep a change enqueues runs in the server thread, not in the repo's var/ broker."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(

@@ -24,7 +24,6 @@ from business_cases.models import (
     get_case_to_decide,
 )
 from tests import factories
-from tests.business_cases import factories as bc
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -58,20 +57,20 @@ def test_discount_rate_must_be_0_to_100_percent() -> None:
 
 
 def test_money_cannot_be_negative_in_the_database() -> None:
-    case = bc.CaseFactory()
-    assert_rejected(lambda: bc.CostLineFactory(case=case, amount=D("-1")))
-    assert_rejected(lambda: bc.BenefitFactory(case=case, yearly_amount=D("-1")))
-    assert_rejected(lambda: bc.ScenarioFactory(case=case, sle=D("-1")))
-    assert_rejected(lambda: bc.ScenarioFactory(case=case, sle_after=D("-1")))
-    assert_rejected(lambda: bc.UserImpactFactory(case=case, hourly_rate=D("-1")))
+    case = factories.CaseFactory()
+    assert_rejected(lambda: factories.CostLineFactory(case=case, amount=D("-1")))
+    assert_rejected(lambda: factories.BenefitFactory(case=case, yearly_amount=D("-1")))
+    assert_rejected(lambda: factories.ScenarioFactory(case=case, sle=D("-1")))
+    assert_rejected(lambda: factories.ScenarioFactory(case=case, sle_after=D("-1")))
+    assert_rejected(lambda: factories.UserImpactFactory(case=case, hourly_rate=D("-1")))
     assert_rejected(lambda: LoadedRate.objects.create(hourly_rate=D("-1")))
 
 
 def test_low_likely_high_must_be_in_order() -> None:
-    case = bc.CaseFactory()
-    assert_rejected(lambda: bc.ScenarioFactory(case=case, sle_low=D(300000)))
-    assert_rejected(lambda: bc.ScenarioFactory(case=case, aro_after_high=D("0.01")))
-    bc.ScenarioFactory(case=case, sle_low=D(1), sle_high=D(10**6), aro_after_high=D("0.5"))
+    case = factories.CaseFactory()
+    assert_rejected(lambda: factories.ScenarioFactory(case=case, sle_low=D(300000)))
+    assert_rejected(lambda: factories.ScenarioFactory(case=case, aro_after_high=D("0.01")))
+    factories.ScenarioFactory(case=case, sle_low=D(1), sle_high=D(10**6), aro_after_high=D("0.5"))
 
 
 def test_a_served_cia_goal_needs_a_sentence() -> None:
@@ -84,7 +83,7 @@ def test_a_served_cia_goal_needs_a_sentence() -> None:
 
 
 def test_one_decision_per_revision_and_never_without_a_comment() -> None:
-    case = bc.CaseFactory()
+    case = factories.CaseFactory()
     CaseDecision.objects.create(case=case, revision=1, outcome="approved", comment="Go.")
     assert_rejected(
         lambda: CaseDecision.objects.create(case=case, revision=1, outcome="rejected", comment="No")
@@ -119,7 +118,7 @@ def test_rates_fall_back_to_the_default(default_rate: None, dept_a: Any, dept_b:
 
 
 def test_case_figures_come_from_its_lines() -> None:
-    case = bc.sso_case()
+    case = factories.sso_case()
     figures = BusinessCase.objects.with_lines().get(pk=case.pk).figures
     assert figures.total_cost_of_ownership == D(86700)
     assert figures.yearly_benefit == D(52000)
@@ -127,23 +126,23 @@ def test_case_figures_come_from_its_lines() -> None:
 
 
 def test_user_time_lines_go_to_costs_or_benefits() -> None:
-    case = bc.CaseFactory()
+    case = factories.CaseFactory()
     # 200 users × 3 min ÷ 60 × 46 weeks × 40/h = 18,400 a year
-    bc.UserImpactFactory(case=case, effect="added")
-    bc.UserImpactFactory(case=case, effect="saved", users=100)  # 9,200 a year
+    factories.UserImpactFactory(case=case, effect="added")
+    factories.UserImpactFactory(case=case, effect="saved", users=100)  # 9,200 a year
     inputs = BusinessCase.objects.with_lines().get(pk=case.pk).inputs()
     assert inputs.yearly_cost == D(18400)
     assert inputs.other_yearly_benefit == D(9200)
 
 
 def test_snapshot_keeps_figures_as_strings() -> None:
-    case = BusinessCase.objects.with_lines().get(pk=bc.sso_case().pk)
+    case = BusinessCase.objects.with_lines().get(pk=factories.sso_case().pk)
     snapshot = case.snapshot()
     assert snapshot["figures"]["total_cost_of_ownership"] == "86700.00"
     assert snapshot["figures"]["rosi"] == "0.7993"
     assert snapshot["figures"]["payback_months"] == "10.9"
     assert snapshot["sensitivity"]["likely"]["npv"] == "52314.80"
-    empty = BusinessCase.objects.with_lines().get(pk=bc.CaseFactory().pk).snapshot()
+    empty = BusinessCase.objects.with_lines().get(pk=factories.CaseFactory().pk).snapshot()
     assert empty["figures"]["rosi"] == "not meaningful"
 
 
@@ -187,13 +186,13 @@ def test_without_a_provider_there_is_no_people_time(monkeypatch: Any) -> None:
 
 @pytest.mark.parametrize("who", ["ciso", "executive", "admin_user"])
 def test_security_executives_and_admins_see_cases(who: str, request: Any) -> None:
-    case = bc.CaseFactory()
+    case = factories.CaseFactory()
     assert get_case_for(request.getfixturevalue(who), case.pk) == case
 
 
 @pytest.mark.parametrize("who", ["head_a", "outsider"])
 def test_heads_and_others_get_404(who: str, request: Any, dept_a: Any) -> None:
-    case = bc.CaseFactory()
+    case = factories.CaseFactory()
     with pytest.raises(Http404):
         get_case_for(request.getfixturevalue(who), case.pk)
 
@@ -201,7 +200,7 @@ def test_heads_and_others_get_404(who: str, request: Any, dept_a: Any) -> None:
 def test_only_the_security_team_writes_and_only_executives_decide(
     ciso: Any, executive: Any
 ) -> None:
-    case = bc.CaseFactory()
+    case = factories.CaseFactory()
     with pytest.raises(PermissionDenied):
         get_case_for(executive, case.pk, write=True)
     assert get_case_for(ciso, case.pk, write=True) == case

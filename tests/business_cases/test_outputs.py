@@ -19,7 +19,6 @@ from pypdf import PdfReader
 from business_cases import pdf
 from business_cases.models import BusinessCase, CaseDecision, CaseStatus
 from tests import factories
-from tests.business_cases import factories as bc
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -33,7 +32,7 @@ def url(name: str, case: BusinessCase) -> str:
 
 
 def test_the_print_page_is_one_standalone_page_with_the_figures(client: Any, ciso: Any) -> None:
-    case = bc.sso_case(author=ciso, title="SSO + MFA for everyone")
+    case = factories.sso_case(author=ciso, title="SSO + MFA for everyone")
     client.force_login(ciso)
     response = client.get(url("case-print", case))
     assert response.status_code == 200
@@ -44,7 +43,7 @@ def test_the_print_page_is_one_standalone_page_with_the_figures(client: Any, cis
 
 
 def test_the_pdf_renders_with_the_case_title(client: Any, ciso: Any) -> None:
-    case = bc.sso_case(author=ciso, title="Quarterly access reviews pay back")
+    case = factories.sso_case(author=ciso, title="Quarterly access reviews pay back")
     client.force_login(ciso)
     response = client.get(url("case-pdf", case))
     assert response.status_code == 200
@@ -65,7 +64,7 @@ def test_the_pdf_renderer_fetches_nothing() -> None:
 
 
 def test_print_and_pdf_refuse_post(client: Any, ciso: Any) -> None:
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     client.force_login(ciso)
     assert client.post(url("case-print", case)).status_code == 405
     assert client.post(url("case-pdf", case)).status_code == 405
@@ -75,11 +74,11 @@ def test_print_and_pdf_refuse_post(client: Any, ciso: Any) -> None:
 
 
 def portfolio_cases(ciso: Any) -> dict[str, BusinessCase]:
-    good = bc.sso_case(author=ciso, title="Good")  # ROSI 79.9 %, TCO 86,700
-    poor = bc.CaseFactory(author=ciso, title="Poor", status=CaseStatus.SUBMITTED)
-    bc.CostLineFactory(case=poor, amount=D(10000))
-    bc.BenefitFactory(case=poor, yearly_amount=D(5000))  # ROSI −50 %, TCO 30,000
-    empty = bc.CaseFactory(author=ciso, title="=cmd|' /C calc'!A0")  # ROSI not meaningful
+    good = factories.sso_case(author=ciso, title="Good")  # ROSI 79.9 %, TCO 86,700
+    poor = factories.CaseFactory(author=ciso, title="Poor", status=CaseStatus.SUBMITTED)
+    factories.CostLineFactory(case=poor, amount=D(10000))
+    factories.BenefitFactory(case=poor, yearly_amount=D(5000))  # ROSI −50 %, TCO 30,000
+    empty = factories.CaseFactory(author=ciso, title="=cmd|' /C calc'!A0")  # ROSI not meaningful
     return {"good": good, "poor": poor, "empty": empty}
 
 
@@ -162,7 +161,7 @@ def render_tag(source: str, user: Any, **context: Any) -> str:
 
 def test_budget_requested_vs_approved(ciso: Any, executive: Any, head_a: Any) -> None:
     cases = portfolio_cases(ciso)  # "Poor" awaits a decision: TCO 10,000 × 3 = 30,000
-    approved = bc.sso_case(author=ciso, status=CaseStatus.APPROVED)
+    approved = factories.sso_case(author=ciso, status=CaseStatus.APPROVED)
     CaseDecision.objects.create(
         case=approved,
         revision=1,
@@ -178,7 +177,7 @@ def test_budget_requested_vs_approved(ciso: Any, executive: Any, head_a: Any) ->
 
 
 def test_a_rejected_revision_no_longer_counts_as_approved(ciso: Any, executive: Any) -> None:
-    case = bc.sso_case(author=ciso, status=CaseStatus.REJECTED, revision=2)
+    case = factories.sso_case(author=ciso, status=CaseStatus.REJECTED, revision=2)
     snapshot = {"figures": {"total_cost_of_ownership": "86700.00"}}
     CaseDecision.objects.create(
         case=case, revision=1, outcome="approved", comment="Yes.", snapshot=snapshot
@@ -189,7 +188,7 @@ def test_a_rejected_revision_no_longer_counts_as_approved(ciso: Any, executive: 
 
 
 def test_initiative_business_cases_fragment(ciso: Any, head_a: Any) -> None:
-    case = bc.sso_case(author=ciso, title="SSO case")
+    case = factories.sso_case(author=ciso, title="SSO case")
     html = render_tag(
         "{% initiative_business_cases initiative %}", ciso, initiative=case.initiative
     )
@@ -207,15 +206,15 @@ def build(ciso: Any, n: int) -> BusinessCase:
     """n cases with lines and decisions; returns one of them with n lines of each kind."""
     first = None
     for _ in range(n):
-        case = bc.sso_case(author=ciso, status=CaseStatus.SUBMITTED)
+        case = factories.sso_case(author=ciso, status=CaseStatus.SUBMITTED)
         factories.AssessmentFactory(initiative=case.initiative)
         first = first or case
     for _ in range(n):
-        bc.CostLineFactory(case=first)
-        bc.ScenarioFactory(case=first)
-        bc.UserImpactFactory(case=first)
+        factories.CostLineFactory(case=first)
+        factories.ScenarioFactory(case=first)
+        factories.UserImpactFactory(case=first)
         CaseDecision.objects.create(
-            case=bc.sso_case(author=ciso), revision=1, outcome="approved", comment="ok"
+            case=factories.sso_case(author=ciso), revision=1, outcome="approved", comment="ok"
         )
     assert first is not None
     return first

@@ -19,7 +19,6 @@ from alignment.models import CaseEmail
 from business_cases import services
 from business_cases.models import BusinessCase, CaseDecision, CaseStatus
 from tests import factories
-from tests.business_cases import factories as bc
 from tests.business_cases.helpers import cost, editor_data, existing_rows
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +30,7 @@ def url(name: str, case: BusinessCase) -> str:
 
 
 def submitted_case(ciso: Any, **kwargs: Any) -> BusinessCase:
-    case = bc.sso_case(author=ciso, **kwargs)
+    case = factories.sso_case(author=ciso, **kwargs)
     case.status = CaseStatus.SUBMITTED
     case.save()
     return case
@@ -61,7 +60,7 @@ def test_ciso_submits_a_draft_and_executives_are_emailed_by_the_sweep(
     no_broker: list[bool],
 ) -> None:
     other_exec = factories.executive_user("cfo")
-    case = bc.sso_case(author=ciso, title="SSO + MFA")
+    case = factories.sso_case(author=ciso, title="SSO + MFA")
     client.force_login(ciso)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url("case-submit", case))
@@ -80,7 +79,7 @@ def test_ciso_submits_a_draft_and_executives_are_emailed_by_the_sweep(
 
 
 def test_an_empty_case_cannot_be_submitted(client: Any, ciso: Any, mailoutbox: Any) -> None:
-    case = bc.CaseFactory(author=ciso)
+    case = factories.CaseFactory(author=ciso)
     client.force_login(ciso)
     response = client.post(url("case-submit", case), follow=True)
     assert "there is nothing to decide yet" in response.text
@@ -91,7 +90,7 @@ def test_an_empty_case_cannot_be_submitted(client: Any, ciso: Any, mailoutbox: A
 
 @pytest.mark.parametrize("who", ["executive", "head_a"])
 def test_only_the_security_team_submits(client: Any, who: str, request: Any) -> None:
-    case = bc.sso_case()
+    case = factories.sso_case()
     client.force_login(request.getfixturevalue(who))
     assert client.post(url("case-submit", case)).status_code in (403, 404)
     case.refresh_from_db()
@@ -99,7 +98,7 @@ def test_only_the_security_team_submits(client: Any, who: str, request: Any) -> 
 
 
 def test_submit_refuses_get(client: Any, ciso: Any) -> None:
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     client.force_login(ciso)
     assert client.get(url("case-submit", case)).status_code == 405
 
@@ -165,7 +164,7 @@ def test_a_decision_needs_a_comment(client: Any, ciso: Any, executive: Any) -> N
     case = submitted_case(ciso)
     client.force_login(executive)
     response = decide(client, case, "approved", "   ")
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "A decision needs a comment." in response.text
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and not CaseDecision.objects.exists()
@@ -182,7 +181,7 @@ def test_a_head_or_the_ciso_cannot_approve(client: Any, who: str, request: Any, 
 
 
 def test_only_a_submitted_case_can_be_decided(client: Any, ciso: Any, executive: Any) -> None:
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     client.force_login(executive)
     response = decide(client, case, "approved")
     assert response.status_code == 302
@@ -261,7 +260,7 @@ def test_a_change_to_an_approved_case_is_a_new_revision_that_needs_a_decision(
 
 
 def test_only_an_approved_case_is_revised(client: Any, ciso: Any) -> None:
-    case = bc.sso_case(author=ciso)
+    case = factories.sso_case(author=ciso)
     client.force_login(ciso)
     response = client.post(url("case-revise", case), follow=True)
     assert "Only an approved case needs a new revision" in response.text
@@ -311,7 +310,7 @@ def test_the_case_page_shows_figures_decisions_and_history(
 
 
 def test_every_change_is_in_the_history(client: Any, ciso: Any) -> None:
-    case = bc.CaseFactory(author=ciso, title="First title")
+    case = factories.CaseFactory(author=ciso, title="First title")
     client.force_login(ciso)
     data = editor_data(case, title="Second title", costs=[cost("Licences", "1000")])
     assert client.post(url("case-edit", case), data).status_code == 302
@@ -322,7 +321,7 @@ def test_every_change_is_in_the_history(client: Any, ciso: Any) -> None:
 
 @pytest.mark.parametrize("who", ["head_a", "outsider"])
 def test_heads_see_no_case_page(client: Any, who: str, request: Any, dept_a: Any) -> None:
-    case = bc.sso_case()
+    case = factories.sso_case()
     client.force_login(request.getfixturevalue(who))
     for name in ("case-detail", "case-history", "case-print", "case-pdf", "case-decide"):
         assert client.get(url(name, case)).status_code == 404, name

@@ -116,7 +116,7 @@ def test_bad_file_gets_a_form_error_and_nothing_is_stored(
     client.force_login(head_a)
     for extra in ({}, HTMX):
         response = client.post(upload_url(dept_a), {"file": upload(name, data)}, **extra)
-        assert response.status_code == 200
+        assert response.status_code == 422  # an invalid form, in place
         assert error in response.text
         assert "is-invalid" in response.text
     assert not ProcessDocument.objects.exists()
@@ -129,7 +129,7 @@ def test_too_big_a_file_is_refused_and_nothing_is_stored(
     data = PDF_BYTES + b"0" * documents.MAX_DOCUMENT_BYTES
     client.force_login(head_a)
     response = client.post(upload_url(dept_a), {"file": upload("huge.pdf", data)})
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "The file is larger than 10 MB." in response.text
     assert not ProcessDocument.objects.exists()
     assert stored_files(media_root) == []
@@ -138,7 +138,7 @@ def test_too_big_a_file_is_refused_and_nothing_is_stored(
 def test_upload_without_a_file_says_so(client: Any, head_a: Any, dept_a: Any) -> None:
     client.force_login(head_a)
     response = client.post(upload_url(dept_a), {"title": "Nothing"})
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "This field is required." in response.text
     assert not ProcessDocument.objects.exists()
 
@@ -314,7 +314,7 @@ def test_review_page_works_without_javascript(client: Any, ciso: Any, document: 
 def test_too_long_a_review_note_is_refused_in_place(client: Any, ciso: Any, document: Any) -> None:
     client.force_login(ciso)
     response = client.post(review_url(document), {"review_note": "x" * 2001}, **HTMX)
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "at most 2000 characters" in response.text
     assert '<details class="review-inline" open>' in response.text
     document.refresh_from_db()

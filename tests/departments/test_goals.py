@@ -89,7 +89,7 @@ def test_checkin_confidence_out_of_range_is_refused(client: Any, head_a: Any, de
     client.force_login(head_a)
     url = reverse("departments:checkin-create", args=[goal.pk])
     response = client.post(url, {"date": "2026-11-01", "value": "1", "confidence": "9"})
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "Select a valid choice" in response.text or "less than or equal to 5" in response.text
     assert not goal.checkins.exists()
 

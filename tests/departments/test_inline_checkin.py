@@ -58,7 +58,7 @@ def test_htmx_check_in_with_bad_input_re_renders_the_form_and_saves_nothing(
     bad = {**CHECKIN, "value": "lots", "confidence": "9"}
     response = client.post(url_for(goal), bad, **HTMX)
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     text = response.text
     assert text.lstrip().startswith(f'<tbody id="goal-row-{goal.pk}"')
     assert '<details class="checkin-inline" open>' in text
@@ -84,7 +84,7 @@ def test_plain_check_in_with_bad_input_shows_the_full_form_page(
 ) -> None:
     client.force_login(head_a)
     response = client.post(url_for(goal), {**CHECKIN, "value": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "<html" in response.text and "This field is required." in response.text
     assert goal.checkins.count() == 1
 

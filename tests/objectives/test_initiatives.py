@@ -41,7 +41,7 @@ def test_end_before_start_is_refused_with_a_message(client: Any, ciso: Any) -> N
     client.force_login(ciso)
     data = form_data(objective, ciso, end_date="2026-12-01")
     response = client.post(reverse("objectives:initiative-create"), data)
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "The end date cannot be before the start date." in response.text
     assert not Initiative.objects.exists()
 
@@ -52,7 +52,7 @@ def test_negative_budget_is_refused(client: Any, ciso: Any) -> None:
     response = client.post(
         reverse("objectives:initiative-create"), form_data(objective, ciso, budget="-5")
     )
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "greater than or equal to 0" in response.text
     assert not Initiative.objects.exists()
 

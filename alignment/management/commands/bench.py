@@ -56,54 +56,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         user = get_user_model().objects.create_user("bench-ciso", password="x")
         user.groups.add(Group.objects.get_or_create(name=SECURITY_GROUP)[0])
-        today = timezone.localdate()
-        objectives = [
-            SecurityObjective.objects.create(title=f"Objective {i}", pillar="technology")
-            for i in range(6)
-        ]
-        initiatives = Initiative.objects.bulk_create(
-            Initiative(objective=objectives[i % 6], title=f"Initiative {i}", budget=Decimal(1000))
-            for i in range(options["initiatives"])
-        )
-        departments = Department.objects.bulk_create(
-            Department(name=f"Department {d}", slug=f"department-{d}", friction_budget_hours=10)
-            for d in range(options["departments"])
-        )
-        goals = Goal.objects.bulk_create(
-            Goal(
-                department=department,
-                title=f"Goal {g} of {department.name}",
-                category="availability",
-                metric="uptime",
-                baseline=Decimal(90),
-                target=Decimal(100),
-                current=Decimal(95),
-                due_date=today,
-                status=["on_track", "at_risk", "off_track"][g % 3],
-            )
-            for department in departments
-            for g in range(options["goals"])
-        )
-        CheckIn.objects.bulk_create(
-            CheckIn(goal=goal, date=today, value=Decimal(90 + w), confidence=3)
-            for goal in goals
-            for w in range(6)
-        )
-        AlignmentLink.objects.bulk_create(
-            AlignmentLink(
-                goal=goal,
-                initiative=initiatives[(n * 7 + k) % len(initiatives)],
-                relation=RELATIONS[(n + k) % 4],
-                rationale="bench",
-            )
-            for n, goal in enumerate(goals)
-            for k in range(2)
-        )
-        ImpactAssessment.objects.bulk_create(
-            ImpactAssessment(initiative=initiative, department=department, hours_per_week=2)
-            for department in departments
-            for initiative in initiatives[:5]
-        )
+        initiatives = _programme(options["initiatives"])
+        departments, goals = _departments(options["departments"], options["goals"])
+        _alignment(initiatives, departments, goals)
         self.department = departments[0]
         self.goal = goals[0]
         self.initiative = initiatives[0]
@@ -148,3 +103,66 @@ class Command(BaseCommand):
                 f"{label:<20} {statistics.median(timings):>10.1f} {max(timings):>8.1f} "
                 f"{len(queries):>8} {peak / 1024:>9.0f}"
             )
+
+
+def _programme(count: int) -> list[Initiative]:
+    """Six objectives and `count` initiatives spread over them."""
+    objectives = [
+        SecurityObjective.objects.create(title=f"Objective {i}", pillar="technology")
+        for i in range(6)
+    ]
+    return Initiative.objects.bulk_create(
+        Initiative(objective=objectives[i % 6], title=f"Initiative {i}", budget=Decimal(1000))
+        for i in range(count)
+    )
+
+
+def _departments(count: int, goals_each: int) -> tuple[list[Department], list[Goal]]:
+    """`count` departments with `goals_each` goals, each goal with six check-ins."""
+    today = timezone.localdate()
+    departments = Department.objects.bulk_create(
+        Department(name=f"Department {d}", slug=f"department-{d}", friction_budget_hours=10)
+        for d in range(count)
+    )
+    goals = Goal.objects.bulk_create(
+        Goal(
+            department=department,
+            title=f"Goal {g} of {department.name}",
+            category="availability",
+            metric="uptime",
+            baseline=Decimal(90),
+            target=Decimal(100),
+            current=Decimal(95),
+            due_date=today,
+            status=["on_track", "at_risk", "off_track"][g % 3],
+        )
+        for department in departments
+        for g in range(goals_each)
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(goal=goal, date=today, value=Decimal(90 + w), confidence=3)
+        for goal in goals
+        for w in range(6)
+    )
+    return departments, goals
+
+
+def _alignment(
+    initiatives: list[Initiative], departments: list[Department], goals: list[Goal]
+) -> None:
+    """Two links per goal, relations in turn, and five assessments per department."""
+    AlignmentLink.objects.bulk_create(
+        AlignmentLink(
+            goal=goal,
+            initiative=initiatives[(n * 7 + k) % len(initiatives)],
+            relation=RELATIONS[(n + k) % 4],
+            rationale="bench",
+        )
+        for n, goal in enumerate(goals)
+        for k in range(2)
+    )
+    ImpactAssessment.objects.bulk_create(
+        ImpactAssessment(initiative=initiative, department=department, hours_per_week=2)
+        for department in departments
+        for initiative in initiatives[:5]
+    )

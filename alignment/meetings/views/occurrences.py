@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from alignment.meetings import agenda
 from alignment.meetings import services as meeting_services
@@ -32,15 +33,11 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.models.series import may_take_notes
 from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import HtmxHttpRequest, is_fragment
 from departments.versioning import StaleVersion, save_versioned
 
 PAGE = "alignment/meetings/meeting_detail.html"
 MOVE = "alignment/meetings/meeting_move.html"
-
-
-def _fragment(request: HtmxHttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _owners(occurrence: Occurrence) -> Any:
@@ -98,18 +95,20 @@ def meeting_detail(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def meeting_agenda(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     """Rebuild the agenda from today's data."""
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
     if request.method == "POST":
         agenda.refresh_agenda(occurrence)
-        if _fragment(request):
+        if is_fragment(request):
             return _render(request, occurrence, "agenda")
         messages.success(request, "Agenda rebuilt from today's data.")
     return redirect(occurrence)
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     """Save the minutes: autosaved a second after typing stops, or with the button."""
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
@@ -117,7 +116,7 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         return redirect(occurrence)
     form = MinutesForm(request.POST)
     if not form.is_valid():
-        if _fragment(request):
+        if is_fragment(request):
             return _render(request, occurrence, "minutes-status", status=422, minutes_error=True)
         messages.error(request, "The minutes could not be saved: they are too long.")
         return redirect(occurrence)
@@ -130,17 +129,18 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
             update_fields=["minutes", "version", "updated_at"],
         )
     except StaleVersion as stale:
-        if _fragment(request):
+        if is_fragment(request):
             return _render(request, occurrence, "minutes-status", status=422, stale=stale.message)
         messages.error(request, f"The minutes were not saved. {stale.message}")
         return redirect(occurrence)
-    if _fragment(request):
+    if is_fragment(request):
         return _render(request, occurrence, "minutes-status", saved_at=timezone.now())
     messages.success(request, "Minutes saved.")
     return redirect(occurrence)
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def decision_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
     if request.method == "GET":
@@ -151,15 +151,16 @@ def decision_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
             occurrence=occurrence, text=form.cleaned_data["text"], recorded_by=request.user
         )
         form = DecisionForm()
-    elif not _fragment(request):
+    elif not is_fragment(request):
         messages.error(request, "Write the decision first.")
-    if _fragment(request):
+    if is_fragment(request):
         status = 422 if form.errors else 200
         return _render(request, occurrence, "decisions", status=status, decision_form=form)
     return redirect(occurrence)
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def action_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
     if request.method == "GET":
@@ -172,15 +173,16 @@ def action_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
         item.created_by = request.user
         item.save()
         form = ActionItemForm(owners=owners)
-    elif not _fragment(request):
+    elif not is_fragment(request):
         messages.error(request, "The action item needs a title (and a valid owner and date).")
-    if _fragment(request):
+    if is_fragment(request):
         status = 422 if form.errors else 200
         return _render(request, occurrence, "action-items", status=status, action_form=form)
     return redirect(occurrence)
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def action_toggle(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     """Tick an action item done (or open it again): `done=on` or absent."""
     item = get_action_item_for(request.user, item_id)
@@ -189,13 +191,14 @@ def action_toggle(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         if done != item.done:
             item.set_done(done)
             item.save(update_fields=["done", "done_at", "updated_at"])
-        if _fragment(request):
+        if is_fragment(request):
             context = _page_context(request, item.occurrence) | {"item": item}
             return render(request, f"{PAGE}#action-item", context)
     return redirect(item.occurrence)
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def meeting_respond(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     """The signed-in attendee's own answer for this meeting."""
     occurrence = get_occurrence_for(request.user, occurrence_id)
@@ -206,7 +209,7 @@ def meeting_respond(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         form = AnswerForm(request.POST)
         if form.is_valid() and not occurrence.is_cancelled:
             meeting_services.record_answer(attendee, occurrence, form.cleaned_data["response"])
-        if _fragment(request):
+        if is_fragment(request):
             return _render(request, occurrence, "attendance")
     return redirect(occurrence)
 

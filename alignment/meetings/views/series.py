@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,7 +36,7 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
 from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import HtmxHttpRequest, require_security_team
 from departments.versioning import StaleVersion
 
 LIST = "alignment/meetings/meeting_list.html"
@@ -46,9 +46,7 @@ UPCOMING_DAYS = 30
 UPCOMING_ROWS = 30
 
 
-def _require_security_team(request: HtmxHttpRequest) -> None:
-    if not roles.is_ciso(request.user):
-        raise PermissionDenied("Only the security team schedules meetings.")
+SCHEDULING = "Only the security team schedules meetings."
 
 
 def _series_with_people() -> Any:
@@ -86,7 +84,7 @@ def meeting_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def series_create(request: HtmxHttpRequest) -> HttpResponse:
-    _require_security_team(request)
+    require_security_team(request.user, SCHEDULING)
     zone = profile_for(request.user).time_zone
     form = SeriesForm(
         request.POST or None, initial={"time_zone": zone, "reminder_leads": [1440, 60]}
@@ -165,7 +163,7 @@ def series_cancel(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def schedule_one_on_ones(request: HtmxHttpRequest) -> HttpResponse:
-    _require_security_team(request)
+    require_security_team(request.user, SCHEDULING)
     if request.method == "POST":
         created = meeting_setup.schedule_one_on_ones(organiser=request.user)
         if created:
@@ -177,7 +175,7 @@ def schedule_one_on_ones(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def schedule_joint_meeting(request: HtmxHttpRequest) -> HttpResponse:
-    _require_security_team(request)
+    require_security_team(request.user, SCHEDULING)
     if request.method == "POST":
         series, created = meeting_setup.schedule_joint_meeting(organiser=request.user)
         if not created:

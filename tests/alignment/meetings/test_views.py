@@ -23,7 +23,6 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
 from tests import factories
-from tests.alignment.meeting_helpers import one_on_one
 from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +38,7 @@ def client_for(user: Any) -> Client:
 def series(ciso: Any, head_b: Any, dept_b: Any) -> MeetingSeries:
     """A monthly one-on-one with the head of Sales, starting next week (real clock)."""
     first = timezone.localdate() + dt.timedelta(days=7)
-    return one_on_one(
+    return factories.one_on_one(
         organiser=ciso, leader=head_b, department=dept_b, first=first, now=timezone.now()
     )
 

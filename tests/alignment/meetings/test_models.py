@@ -26,14 +26,15 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.models.profiles import profile_for
 from alignment.outbox import OutboxStatus
-from tests.alignment.meeting_helpers import NOW, one_on_one
+from tests import factories
+from tests.alignment.meetings.helpers import NOW
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def series(ciso: Any, head_b: Any, dept_b: Any) -> MeetingSeries:
-    return one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    return factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
 
 
 def test_an_occurrence_is_unique_per_series_and_original_start(series: MeetingSeries) -> None:
@@ -156,8 +157,8 @@ def test_tasks_are_enqueued_only_after_the_commit(
     enqueued: list[str] = []
     monkeypatch.setattr(outbox, "request_sweep", lambda: enqueued.append("sweep"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        one_on_one(organiser=ciso, leader=head_b, department=dept_b)
-        one_on_one(organiser=ciso, leader=ciso, department=dept_b)  # same transaction
+        factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+        factories.one_on_one(organiser=ciso, leader=ciso, department=dept_b)  # same transaction
         assert enqueued == []
     for callback in callbacks:
         callback()
@@ -172,7 +173,7 @@ def test_a_broker_outage_does_not_fail_the_change(
 
     monkeypatch.setattr(outbox, "current_app", SimpleNamespace(send_task=down))
     with django_capture_on_commit_callbacks(execute=True):
-        series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+        series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     assert series.pk and Reminder.objects.filter(occurrence__series=series).exists()
 
 

@@ -14,7 +14,7 @@ from alignment.models import Agreement, Relation
 from departments.models import GoalStatus
 from objectives.models import InitiativeStatus
 from tests import factories
-from tests.alignment.meeting_helpers import NOW, joint, one_on_one
+from tests.alignment.meetings.helpers import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def live_data(dept_a: Any, dept_b: Any) -> dict[str, Any]:
 def test_a_one_on_one_agenda_holds_its_departments_open_items_only(
     live_data: Any, ciso: Any, head_b: Any, dept_b: Any
 ) -> None:
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     table = series.occurrences.first().agenda
     assert table["scope"] == "Sales"
     assert texts(table, "conflicts") == ["sales gate conflicts with “sales at risk”"]
@@ -78,7 +78,7 @@ def test_a_one_on_one_agenda_holds_its_departments_open_items_only(
 def test_a_joint_agenda_looks_across_departments(
     live_data: Any, ciso: Any, head_a: Any, head_b: Any
 ) -> None:
-    series = joint(organiser=ciso, heads=[head_a, head_b])
+    series = factories.joint(organiser=ciso, heads=[head_a, head_b])
     table = series.occurrences.first().agenda
     assert table["scope"] == "All departments"
     assert texts(table, "conflicts") == [
@@ -95,8 +95,8 @@ def test_a_joint_agenda_looks_across_departments(
 def test_open_action_items_from_earlier_meetings_of_the_series_come_back(
     ciso: Any, head_b: Any, dept_b: Any, head_a: Any, dept_a: Any
 ) -> None:
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
-    other = one_on_one(organiser=ciso, leader=head_a, department=dept_a)
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    other = factories.one_on_one(organiser=ciso, leader=head_a, department=dept_a)
     first, second = list(series.occurrences.order_by("start")[:2])
     ActionItem.objects.create(
         occurrence=first, title="Open item", owner=head_b, due_date=dt.date(2026, 3, 20)
@@ -119,7 +119,7 @@ def test_open_action_items_from_earlier_meetings_of_the_series_come_back(
 def test_refreshing_picks_up_todays_data(
     live_data: Any, ciso: Any, head_b: Any, dept_b: Any
 ) -> None:
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     occurrence = series.occurrences.first()
     live_data["sales"].links.update(mitigation="Agreed a fast lane.")
     assert texts(occurrence.agenda, "conflicts")  # the snapshot still has it
@@ -134,7 +134,7 @@ def test_a_long_section_is_capped_and_says_there_is_more(
 ) -> None:
     for n in range(agenda.ITEMS_PER_SECTION + 2):
         factories.GoalFactory(department=dept_b, title=f"Risky {n:02}", status=GoalStatus.AT_RISK)
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     section = series.occurrences.first().agenda["sections"][1]
     assert len(section["items"]) == agenda.ITEMS_PER_SECTION
     assert section["more"] is True
@@ -145,7 +145,7 @@ def test_a_long_section_is_capped_and_says_there_is_more(
 def test_building_an_agenda_takes_the_same_queries_for_ten_times_the_data(
     ciso: Any, head_b: Any, dept_b: Any, django_assert_num_queries: Any
 ) -> None:
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     occurrence = series.occurrences.select_related("series__department").first()
 
     def grow(n: int) -> None:

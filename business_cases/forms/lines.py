@@ -1,7 +1,5 @@
-"""The business case editor: the case itself and formsets for its lines.
-
-Forms validate and convert; they never compute a figure. The live preview and the save
-both turn the bound forms into (unsaved) lines and hand them to `case_inputs()`.
+"""The editor's line tables: a form per row (costs, risk scenarios, benefits, end users)
+and the formsets that hold them, which `formsets_for()` builds for a case.
 """
 
 from __future__ import annotations
@@ -9,180 +7,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Field, Layout, Row
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from business_cases import sources
+from business_cases.forms.fields import money, plain_helper, rate
 from business_cases.models import (
     BenefitLine,
     BusinessCase,
     CostLine,
     LoadedRate,
-    Outcome,
     RiskScenario,
     UserImpactLine,
 )
-from departments.models import Goal
-from departments.versioning import VersionedModelForm
-
-NEGATIVE = "Amounts cannot be negative."
-HORIZON = "The horizon is 1 to 10 years."
-
-
-def money(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=Decimal(0),
-        max_digits=14,
-        decimal_places=2,
-        help_text=help_text,
-        error_messages={"min_value": NEGATIVE},
-        widget=forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
-    )
-
-
-def rate(label: str, *, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=Decimal(0),
-        max_digits=9,
-        decimal_places=3,
-        error_messages={"min_value": "A rate of occurrence cannot be negative."},
-        widget=forms.NumberInput(attrs={"min": "0", "step": "0.001", "inputmode": "decimal"}),
-    )
-
-
-def horizon_field() -> forms.IntegerField:
-    return forms.IntegerField(
-        label="Horizon (years)",
-        min_value=1,
-        max_value=10,
-        initial=3,
-        error_messages={"min_value": HORIZON, "max_value": HORIZON},
-        help_text="Years over which costs and benefits are counted, 1 to 10.",
-        widget=forms.NumberInput(attrs={"min": "1", "max": "10"}),
-    )
-
-
-def discount_field() -> forms.DecimalField:
-    return forms.DecimalField(
-        label="Discount rate (% a year)",
-        initial=Decimal("8.00"),
-        help_text="What money costs the organisation a year; finance knows the figure.",
-        min_value=Decimal(0),
-        max_value=Decimal(100),
-        max_digits=5,
-        decimal_places=2,
-        error_messages={
-            "min_value": "The discount rate cannot be negative.",
-            "max_value": "The discount rate is at most 100 %.",
-        },
-        widget=forms.NumberInput(attrs={"min": "0", "max": "100", "step": "0.01"}),
-    )
-
-
-def plain_helper(layout: Layout | None = None) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    if layout is not None:
-        helper.layout = layout
-    return helper
-
-
-class CaseCreateForm(forms.ModelForm):
-    """The first step: what the case is about; lines come in the editor."""
-
-    horizon_years = horizon_field()
-    discount_rate = discount_field()
-
-    class Meta:
-        model = BusinessCase
-        fields = ["title", "summary", "horizon_years", "discount_rate"]
-        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = plain_helper(
-            Layout("title", "summary", Row(Column("horizon_years"), Column("discount_rate")))
-        )
-
-
-class GoalChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Goal) -> str:
-        return f"{obj.department.name}: {obj.title}"
-
-
-class CaseForm(VersionedModelForm):
-    horizon_years = horizon_field()
-    discount_rate = discount_field()
-    business_goals = GoalChoiceField(
-        queryset=Goal.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Business goals it helps",
-        help_text="The goals the initiative supports in the alignment matrix.",
-    )
-
-    class Meta:
-        model = BusinessCase
-        fields = [
-            "title",
-            "summary",
-            "horizon_years",
-            "discount_rate",
-            "business_goals",
-            "serves_confidentiality",
-            "confidentiality_how",
-            "serves_integrity",
-            "integrity_how",
-            "serves_availability",
-            "availability_how",
-            "user_benefits",
-        ]
-        widgets = {
-            "summary": forms.Textarea(attrs={"rows": 3}),
-            "user_benefits": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        case = self.instance
-        offered = set(sources.supporting_goal_ids(case.initiative))
-        offered |= {goal.pk for goal in case.business_goals.all()} if case.pk else set()
-        self.fields["business_goals"].queryset = (
-            Goal.objects.filter(pk__in=offered)
-            .select_related("department")
-            .order_by("department__name", "title")
-        )
-        self.helper = plain_helper(
-            Layout(
-                "title",
-                "summary",
-                Row(Column("horizon_years"), Column("discount_rate")),
-                "business_goals",
-                *[
-                    Row(
-                        Column(f"serves_{cia}", css_class="col-sm-3 pt-sm-4"),
-                        Column(f"{cia}_how", css_class="col-sm-9"),
-                    )
-                    for cia in ("confidentiality", "integrity", "availability")
-                ],
-                "user_benefits",
-                "version",
-            )
-        )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        for cia in ("confidentiality", "integrity", "availability"):
-            if data.get(f"serves_{cia}") and not (data.get(f"{cia}_how") or "").strip():
-                self.add_error(f"{cia}_how", f"Say in a sentence how the case serves {cia}.")
-        return data
 
 
 class LineForm(forms.ModelForm):
@@ -342,26 +179,6 @@ class ScenarioForm(forms.ModelForm):
                 "That is allowed (a trade-off), but say why in the summary."
             ]
         return []
-
-
-class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label="Decision", choices=Outcome.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(
-        label="Comment",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Why: the security team reads it, and it stays with the decision.",
-        error_messages={"required": "A decision needs a comment."},
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = plain_helper()
-
-    def clean_comment(self) -> str:
-        comment = self.cleaned_data["comment"].strip()
-        if not comment:
-            raise forms.ValidationError("A decision needs a comment.")
-        return comment
 
 
 class ExistingLineField(forms.ModelChoiceField):

@@ -26,7 +26,7 @@ from alignment.meetings.models import (
 from alignment.meetings.services import Guest
 from alignment.outbox import OutboxStatus
 from tests import factories
-from tests.alignment.meeting_helpers import NOW, one_on_one
+from tests.alignment.meetings.helpers import NOW
 
 pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
@@ -42,7 +42,7 @@ class FailingBackend(BaseEmailBackend):
 
 @pytest.fixture
 def series(ciso: Any, head_b: Any, dept_b: Any) -> MeetingSeries:
-    return one_on_one(
+    return factories.one_on_one(
         organiser=ciso,
         leader=head_b,
         department=dept_b,
@@ -155,7 +155,7 @@ def test_a_meeting_moved_after_its_reminder_went_out_is_reminded_again(
 
 def test_smtp_errors_are_retried_with_back_off(first: Occurrence, settings: Any) -> None:
     at = first.start - HOUR
-    settings.EMAIL_BACKEND = "tests.alignment.test_reminders.FailingBackend"
+    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
     notifications.sweep(now=at)
     row = Reminder.objects.get(occurrence=first, lead_minutes=60, attendee__email="ada@example.org")
     assert row.status == OutboxStatus.PENDING
@@ -254,7 +254,7 @@ def test_a_users_own_lead_times_replace_the_series_ones(
     ciso: Any, head_b: Any, dept_b: Any
 ) -> None:
     UserProfile.objects.create(user=head_b, use_series_leads=False, reminder_leads=[15])
-    series = one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     leads = set(
         Reminder.objects.filter(occurrence__series=series, attendee__user=head_b).values_list(
             "lead_minutes", flat=True

@@ -19,7 +19,7 @@ from alignment.meetings.recurrence import Preset
 from alignment.meetings.services import Guest
 from alignment.outbox import OutboxStatus
 from tests import factories
-from tests.alignment.meeting_helpers import NOW, one_on_one
+from tests.alignment.meetings.helpers import NOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def series(ciso: Any, head_b: Any, dept_b: Any) -> MeetingSeries:
-    return one_on_one(
+    return factories.one_on_one(
         organiser=ciso,
         leader=head_b,
         department=dept_b,
@@ -245,7 +245,7 @@ def test_the_feed_holds_every_series_of_the_user_without_a_method(
 
 
 def test_a_count_rule_is_sent_as_until(ciso: Any, head_b: Any, dept_b: Any) -> None:
-    series = one_on_one(
+    series = factories.one_on_one(
         organiser=ciso, leader=head_b, department=dept_b, rule="FREQ=WEEKLY;BYDAY=TU;COUNT=3"
     )
     rule = master(parse(invites.request_calendar(series, now=NOW).to_ical()))["RRULE"]

@@ -23,7 +23,7 @@ from alignment.meetings.models import (
 from alignment.meetings.recurrence import Preset, preset_rule
 from alignment.meetings.services import materialise_series
 from tests import factories
-from tests.alignment.meeting_helpers import NOW, joint, one_on_one
+from tests.alignment.meetings.helpers import NOW
 
 BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def series(ciso: Any, head_b: Any, dept_b: Any) -> MeetingSeries:
-    return one_on_one(organiser=ciso, leader=head_b, department=dept_b, preset=Preset.WEEKLY)
+    return factories.one_on_one(
+        organiser=ciso, leader=head_b, department=dept_b, preset=Preset.WEEKLY
+    )
 
 
 def starts(series: MeetingSeries) -> list[dt.datetime]:
@@ -137,7 +139,7 @@ def test_an_inactive_series_materialises_nothing(series: MeetingSeries) -> None:
 
 
 def test_since_materialises_history(ciso: Any, head_b: Any, dept_b: Any) -> None:
-    series = one_on_one(
+    series = factories.one_on_one(
         organiser=ciso,
         leader=head_b,
         department=dept_b,
@@ -150,8 +152,8 @@ def test_since_materialises_history(ciso: Any, head_b: Any, dept_b: Any) -> None
 def test_materialise_all_covers_every_active_series(
     ciso: Any, head_a: Any, head_b: Any, dept_a: Any, dept_b: Any, monkeypatch: Any
 ) -> None:
-    one_on_one(organiser=ciso, leader=head_b, department=dept_b)
-    joint(organiser=ciso, heads=[head_a, head_b])
+    factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    factories.joint(organiser=ciso, heads=[head_a, head_b])
     Occurrence.objects.all().delete()
     sweeps: list[bool] = []
     monkeypatch.setattr(outbox, "sweep_soon", lambda: sweeps.append(True))
@@ -214,7 +216,7 @@ def test_a_one_on_one_needs_its_leader(ciso: Any, dept_b: Any) -> None:
 
 def test_an_invalid_custom_rule_creates_nothing(ciso: Any, head_b: Any, dept_b: Any) -> None:
     with pytest.raises(ValidationError, match="FREQ must be"):
-        one_on_one(organiser=ciso, leader=head_b, department=dept_b, rule="FREQ=HOURLY")
+        factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b, rule="FREQ=HOURLY")
     assert not MeetingSeries.objects.exists()
 
 
@@ -227,7 +229,7 @@ def test_moving_a_past_meeting_is_refused(series: MeetingSeries) -> None:
 
 
 def test_cadence_counts_held_against_planned(ciso: Any, head_b: Any, dept_b: Any) -> None:
-    series = one_on_one(
+    series = factories.one_on_one(
         organiser=ciso,
         leader=head_b,
         department=dept_b,

@@ -1,7 +1,7 @@
 """Production settings: refuse to start half-configured, pass Django's deploy checks.
 
 The production checks run `manage.py` in a subprocess with DJANGO_DEBUG=0, because the
-test process itself runs with the development defaults (alignment/pytest_plugin.py).
+test process itself runs with the development defaults (alignment/conf/pytest_plugin.py).
 """
 
 from __future__ import annotations

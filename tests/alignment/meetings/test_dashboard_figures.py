@@ -13,7 +13,6 @@ from django.utils import timezone
 from alignment.meetings import materialise
 from alignment.meetings.models import ActionItem, OccurrenceStatus
 from tests import factories
-from tests.alignment.meeting_helpers import one_on_one
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def monthly_with_history(ciso: Any, leader: Any, department: Any) -> Any:
     """A monthly one-on-one that started four months ago: history and a future."""
     now = timezone.now()
     then = now - dt.timedelta(days=120)
-    series = one_on_one(
+    series = factories.one_on_one(
         organiser=ciso, leader=leader, department=department, first=then.date(), now=now
     )
     # The past four months as well, as if the app had planned them back then.

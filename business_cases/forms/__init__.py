@@ -1,0 +1,13 @@
+"""The business case forms: the case (case.py), its line tables (lines.py), the decision.
+
+Forms validate and convert; they never compute a figure. The live preview and the save
+both turn the bound forms into (unsaved) lines and hand them to `case_inputs()`.
+"""
+
+from __future__ import annotations
+
+from business_cases.forms.case import CaseCreateForm, CaseForm
+from business_cases.forms.decision import DecisionForm
+from business_cases.forms.lines import formsets_for
+
+__all__ = ["CaseCreateForm", "CaseForm", "DecisionForm", "formsets_for"]

@@ -1,0 +1,84 @@
+"""The demo's security programme: the CISO's objectives and their initiatives.
+
+Called by `seed_demo` after departments/demo.py made the people; like the rest of the demo,
+every row is looked up by its natural key and created only when missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from departments.demo import days, decimal
+from objectives.models import Initiative, SecurityObjective
+
+# One row per record, laid out by hand (see departments/demo.py).
+# fmt: off
+
+# key: (title, pillar, confidentiality, integrity, availability, description)
+OBJECTIVES = {
+    "business": ("Security as a business goal", "risk", True, True, True,
+                 "Protect revenue and customer trust: win the deals that need proof of security."),
+    "efficiency": ("Efficiency", "policy", False, False, True,
+                   "Security must not slow the business down: controls fit the way teams work."),
+    "identity": ("Know who has access to what", "technology", True, True, False,
+                 "One identity per person, strong authentication, access that fits the job."),
+    "incident": ("Be ready for the bad day", "incident", False, True, True,
+                 "Detect, contain and recover from incidents before customers notice."),
+    "soc2": ("Pass SOC 2 Type II and keep it", "compliance", True, True, True,
+             "Controls that an auditor can test and a customer can rely on."),
+}
+
+# (objective key, title, owner, status, starts in days, lasts days, budget)
+INITIATIVES = (
+    ("identity", "Roll out SSO + MFA", "ciso", "in_progress", -90, 180, 48000),
+    ("identity", "Quarterly access reviews", "security-analyst", "in_progress", -60, 365, 6000),
+    ("identity", "Secrets manager", "security-analyst", "planned", 30, 120, 22000),
+    ("incident", "EDR on all laptops", "ciso", "in_progress", -45, 120, 65000),
+    ("incident", "Backup restore tests", "security-analyst", "in_progress", -30, 330, 4000),
+    ("incident", "Phishing simulation", "security-analyst", "done", -200, 180, 9000),
+    ("soc2", "SOC 2 readiness", "ciso", "in_progress", -120, 270, 90000),
+    ("soc2", "Vendor risk reviews", "security-analyst", "planned", 14, 200, 12000),
+    ("business", "DLP for customer data", "ciso", "proposed", 60, 180, 55000),
+    ("business", "Customer trust centre", "security-analyst", "in_progress", -20, 90, 8000),
+    ("efficiency", "Change-approval gate", "ciso", "in_progress", -75, 150, 15000),
+    ("efficiency", "Self-service access requests", "security-analyst", "planned", 20, 100, 18000),
+)
+
+# fmt: on
+
+
+def seed_programme(*, users: Mapping[str, Any], today: dt.date) -> dict[str, Initiative]:
+    """The objectives (owned by the CISO) and their initiatives, returned by title.
+
+    `users` are the demo's people by username: "ciso" and the initiatives' owners.
+    """
+    objectives = {}
+    for key, (title, pillar, conf, integ, avail, description) in OBJECTIVES.items():
+        objectives[key], _ = SecurityObjective.objects.get_or_create(
+            title=title,
+            defaults={
+                "pillar": pillar,
+                "protects_confidentiality": conf,
+                "protects_integrity": integ,
+                "protects_availability": avail,
+                "description": description,
+                "owner": users["ciso"],
+            },
+        )
+    initiatives = {}
+    for key, title, owner, status, starts_in, lasts, budget in INITIATIVES:
+        start = today + days(starts_in)
+        initiatives[title], _ = Initiative.objects.get_or_create(
+            objective=objectives[key],
+            title=title,
+            defaults={
+                "owner": users[owner],
+                "status": status,
+                "start_date": start,
+                "end_date": start + days(lasts),
+                "budget": decimal(budget),
+            },
+        )
+    return initiatives
