@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from business_cases import charts, finance, history, pdf, portfolio, services, snapshots
 from business_cases.editor import Editor
-from business_cases.forms import CaseCreateForm, DecisionForm
+from business_cases.forms import CaseCreateForm, CaseDecisionForm
 from business_cases.models import (
     BusinessCase,
     CaseDecision,
@@ -193,7 +193,7 @@ def case_decide(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     if case.status != CaseStatus.SUBMITTED:
         messages.info(request, "This case is not awaiting a decision.")
         return redirect(case)
-    form = DecisionForm(request.POST or None)
+    form = CaseDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_decide(case=case, by=request.user, **form.cleaned_data)

@@ -13,7 +13,14 @@ Roles:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    # Who a request can come from: a logged-in user, or nobody yet (the login page, the
+    # health check). Views behind the login use `User` (departments.http.HtmxHttpRequest).
+    AnyUser: TypeAlias = User | AnonymousUser
 
 SECURITY_GROUP = "Security team"
 EXECUTIVE_GROUP = "Executives"

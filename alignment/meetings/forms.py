@@ -254,11 +254,7 @@ class ActionItemForm(forms.ModelForm):
             self.fields["owner"].queryset = owners
 
 
-class ToggleForm(forms.Form):
-    done = forms.BooleanField(required=False)
-
-
-class AnswerForm(forms.Form):
+class ResponseForm(forms.Form):
     response = forms.ChoiceField(choices=Response.choices, widget=forms.HiddenInput)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django import template
 
 from alignment import friction
-from alignment.assessment_forms import AnswerForm
+from alignment.forms import AssessmentAnswerForm
 from alignment.models import AlignmentLink, ImpactAssessment
 from departments import roles
 
@@ -52,7 +52,7 @@ def _assessment_rows(
     for a in assessments:
         form = None
         if roles.heads(user, a.department):
-            form = AnswerForm(instance=a, auto_id=f"id_answer{a.pk}_%s")
+            form = AssessmentAnswerForm(instance=a, auto_id=f"id_answer{a.pk}_%s")
         load = loads.get(a.department_id) if loads is not None else None
         rows.append({"a": a, "form": form, "load": load})
     return rows

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from alignment import friction
-from alignment.assessment_forms import AnswerForm, AssessmentForm, FrictionBudgetForm
+from alignment.forms import AssessmentAnswerForm, AssessmentForm, FrictionBudgetForm
 from alignment.models import (
     Agreement,
     ImpactAssessment,
@@ -142,13 +142,13 @@ def assessment_answer(request: HtmxHttpRequest, assessment_id: int) -> HttpRespo
     """The head agrees or disagrees; htmx gets the assessment's row back, in place."""
     assessment = get_assessment_to_answer(request.user, assessment_id)
     auto_id = f"id_answer{assessment.pk}_%s"
-    form = AnswerForm(request.POST or None, instance=assessment, auto_id=auto_id)
+    form = AssessmentAnswerForm(request.POST or None, instance=assessment, auto_id=auto_id)
     if request.method == "POST" and form.is_valid() and form.save() is not None:
         if not is_fragment(request):
             messages.success(request, "Your answer was sent to the security team.")
             anchor = f"#assessment-row-{assessment.pk}"
             return redirect(assessment.department.get_absolute_url() + anchor)
-        fresh = AnswerForm(instance=assessment, auto_id=auto_id)
+        fresh = AssessmentAnswerForm(instance=assessment, auto_id=auto_id)
         context = _row_context(request, assessment, answer_form=fresh, just_answered=True)
         return render(request, ROW, context)
     if form.is_bound:

@@ -7,7 +7,7 @@ both turn the bound forms into (unsaved) lines and hand them to `case_inputs()`.
 from __future__ import annotations
 
 from business_cases.forms.case import CaseCreateForm, CaseForm
-from business_cases.forms.decision import DecisionForm
+from business_cases.forms.decision import CaseDecisionForm
 from business_cases.forms.lines import formsets_for
 
-__all__ = ["CaseCreateForm", "CaseForm", "DecisionForm", "formsets_for"]
+__all__ = ["CaseCreateForm", "CaseDecisionForm", "CaseForm", "formsets_for"]

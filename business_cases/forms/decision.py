@@ -10,7 +10,7 @@ from business_cases.forms.fields import plain_helper
 from business_cases.models import Outcome
 
 
-class DecisionForm(forms.Form):
+class CaseDecisionForm(forms.Form):
     outcome = forms.ChoiceField(label="Decision", choices=Outcome.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
         label="Comment",

@@ -21,7 +21,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from alignment.meetings import agenda
 from alignment.meetings import services as meeting_services
-from alignment.meetings.forms import ActionItemForm, AnswerForm, DecisionForm, MinutesForm, MoveForm
+from alignment.meetings.forms import (
+    ActionItemForm,
+    DecisionForm,
+    MinutesForm,
+    MoveForm,
+    ResponseForm,
+)
 from alignment.meetings.models import (
     Decision,
     MeetingAnswer,
@@ -206,7 +212,7 @@ def meeting_respond(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
     if attendee is None:
         raise PermissionDenied("Only the people invited answer for this meeting.")
     if request.method == "POST":
-        form = AnswerForm(request.POST)
+        form = ResponseForm(request.POST)
         if form.is_valid() and not occurrence.is_cancelled:
             meeting_services.record_answer(attendee, occurrence, form.cleaned_data["response"])
         if is_fragment(request):

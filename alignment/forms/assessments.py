@@ -75,7 +75,7 @@ class AssessmentForm(VersionedModelForm):
         return super().save(commit)
 
 
-class AnswerForm(VersionedModelForm):
+class AssessmentAnswerForm(VersionedModelForm):
     """The head's agreement or disagreement, with a comment (required to disagree)."""
 
     head_agreement = forms.ChoiceField(

@@ -1,0 +1,16 @@
+"""Forms of the alignment domain: links between initiatives and goals, impact assessments."""
+
+from __future__ import annotations
+
+from alignment.forms.assessments import AssessmentAnswerForm, AssessmentForm, FrictionBudgetForm
+from alignment.forms.links import NO_LINK, LinkForm, MatrixFilterForm, QuickLinkForm
+
+__all__ = [
+    "NO_LINK",
+    "AssessmentAnswerForm",
+    "AssessmentForm",
+    "FrictionBudgetForm",
+    "LinkForm",
+    "MatrixFilterForm",
+    "QuickLinkForm",
+]
