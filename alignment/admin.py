@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from alignment.meetings import admin as meeting_admin
@@ -55,7 +54,7 @@ class OutboxAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = ["status", "attempts", "next_attempt_at", "lease_until", "last_error"]
 
-    def has_add_permission(self, request: Any) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

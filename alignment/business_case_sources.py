@@ -6,13 +6,12 @@ two functions at start-up (AlignmentConfig.ready()).
 
 from __future__ import annotations
 
-from typing import Any
-
 from alignment.models import AlignmentLink, ImpactAssessment
 from business_cases.sources import AssessedTime
+from objectives.models import Initiative
 
 
-def people_time(initiative: Any) -> list[AssessedTime]:
+def people_time(initiative: Initiative) -> list[AssessedTime]:
     """Each assessed department's total added hours per week for the initiative (one query)."""
     assessments = (
         ImpactAssessment.objects.filter(initiative=initiative)
@@ -30,7 +29,7 @@ def people_time(initiative: Any) -> list[AssessedTime]:
     ]
 
 
-def supporting_goals(initiative: Any) -> list[int]:
+def supporting_goals(initiative: Initiative) -> list[int]:
     """Ids of the goals the initiative supports (one query)."""
     links = AlignmentLink.objects.supporting().filter(initiative=initiative)
     return list(links.values_list("goal_id", flat=True))

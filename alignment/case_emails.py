@@ -11,7 +11,6 @@ must go out.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,7 +25,7 @@ from business_cases.models import BusinessCase, CaseDecision
 from departments.roles import EXECUTIVE_GROUP
 
 
-def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+def _render(template: str, context: dict[str, object]) -> tuple[str, str]:
     text = render_to_string(f"business_cases/emails/{template}.txt", context)
     html = render_to_string(f"business_cases/emails/{template}.html", context)
     return text, html

@@ -15,36 +15,50 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from alignment import friction
 from alignment.friction import Friction
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
-from departments.models import Department, Goal
+from alignment.models.links import AlignmentLinkQuerySet
+from departments.models import Department, Goal, GoalQuerySet
 from objectives.models import Initiative, InitiativeStatus, counted
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # --- Alignment: coverage and conflicts -------------------------------------------------
 
 
 def unmitigated_conflicts(
-    links: QuerySet[AlignmentLink] | None = None,
-) -> QuerySet[AlignmentLink]:
+    links: AlignmentLinkQuerySet | None = None,
+) -> AlignmentLinkQuerySet:
     """Conflicts with no mitigation, of initiatives that count."""
     base = AlignmentLink.objects.all() if links is None else links
     return base.counted().unmitigated()
 
 
-def goals_with_support(goals: QuerySet[Goal] | None = None) -> QuerySet[Goal]:
+class SupportCount(TypedDict):
+    supporting_count: int
+
+
+def goals_with_support(
+    goals: GoalQuerySet | None = None,
+) -> QuerySet[WithAnnotations[Goal, SupportCount]]:
     """Active goals (not done), each annotated with `supporting_count`: how many counted
     initiatives support it (a goal is covered when it is at least 1)."""
     base = Goal.objects.all() if goals is None else goals
-    return base.active().annotate(
+    annotated = base.active().annotate(
         supporting_count=Count(
             "links",
             filter=Q(links__relation=Relation.SUPPORTS) & counted("links__initiative__"),
         ),
     )
+    # django-stubs cannot match the annotation it infers to a named TypedDict; the cast
+    # names it, so callers may filter on and read `supporting_count`.
+    return cast("QuerySet[WithAnnotations[Goal, SupportCount]]", annotated)
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class Coverage:
         return self.covered * 100 // self.active
 
 
-def goal_coverage(goals: QuerySet[Goal] | None = None) -> Coverage:
+def goal_coverage(goals: GoalQuerySet | None = None) -> Coverage:
     """Share of active goals with at least one supporting (counted) initiative."""
     base = Goal.objects.all() if goals is None else goals
     supporting = AlignmentLink.objects.counted().supporting().filter(goal=OuterRef("pk"))

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q
 
 from alignment.models import AlignmentLink, Relation
+from departments.models import Department
+from objectives.models import SecurityObjective
 
 
 @dataclass(frozen=True)
 class Cell:
-    department: Any
-    objective: Any
+    department: Department
+    objective: SecurityObjective
     supports: int = 0
     conflicts: int = 0
 
@@ -41,11 +42,13 @@ class Cell:
 
 @dataclass
 class Heatmap:
-    objectives: list[Any]
-    rows: list[tuple[Any, list[Cell]]] = field(default_factory=list)
+    objectives: list[SecurityObjective]
+    rows: list[tuple[Department, list[Cell]]] = field(default_factory=list)
 
 
-def build_heatmap(departments: Iterable[Any], objectives: Iterable[Any]) -> Heatmap:
+def build_heatmap(
+    departments: Iterable[Department], objectives: Iterable[SecurityObjective]
+) -> Heatmap:
     """Cells for every department × objective given (already filtered for the user)."""
     departments, objectives = list(departments), list(objectives)
     counts = (

@@ -8,16 +8,16 @@ of queries, whatever the number of goals, initiatives and links.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from alignment.models import AlignmentLink, Relation
+from alignment.models.links import unmitigated
 from departments.models import Department, Goal
 from objectives.models import Initiative, SecurityObjective
 
 CONFLICT = Q(goals__links__relation=Relation.CONFLICTS)
-UNMITIGATED = CONFLICT & Q(goals__links__mitigation="")
+UNMITIGATED = unmitigated("goals__links__")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def counters_for(department: Department) -> Counters:
         supports=Count("links", filter=supports),
         neutral=Count("links", filter=Q(links__relation=Relation.NEUTRAL)),
         conflicts=Count("links", filter=conflicts),
-        unmitigated=Count("links", filter=conflicts & Q(links__mitigation="")),
+        unmitigated=Count("links", filter=unmitigated("links__")),
     )
     return Counters(**row)
 
@@ -120,5 +120,5 @@ def build_matrix(
     return Matrix(department=department, goals=goals, groups=groups)
 
 
-def link_between(initiative: Any, goal: Any) -> AlignmentLink | None:
+def link_between(initiative: Initiative, goal: Goal) -> AlignmentLink | None:
     return AlignmentLink.objects.filter(initiative=initiative, goal=goal).first()

@@ -33,11 +33,12 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -53,9 +54,13 @@ MAX_RETRY_DELAY = dt.timedelta(hours=1)
 BATCH_SIZE = 10
 MAX_BATCHES = 50
 
+# A row of one outbox model (an invite, a reminder, a case email…), and an email of any kind.
+Row = TypeVar("Row", bound="OutboxItem")
+Message = TypeVar("Message", bound=EmailMessage)
+
 # A builder turns a claimed row into the email to send, or into the status the row should
 # take instead (the meeting was cancelled meanwhile, a nearer reminder is due…).
-Builder = Callable[[Any, dt.datetime], "EmailMessage | str"]
+Builder = Callable[[Row, dt.datetime], "EmailMessage | str"]
 
 
 class OutboxStatus(models.TextChoices):
@@ -85,7 +90,7 @@ class OutboxItem(models.Model):
         abstract = True
 
     @classmethod
-    def outbox_constraints(cls, prefix: str) -> list[Any]:
+    def outbox_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
         return [
             models.CheckConstraint(
                 condition=Q(status__in=OutboxStatus.values), name=f"{prefix}_status_valid"
@@ -123,7 +128,7 @@ def claimable(now: dt.datetime) -> Q:
     )
 
 
-def claim(model: type[models.Model], pk: int, now: dt.datetime) -> str | None:
+def claim(model: type[OutboxItem], pk: int, now: dt.datetime) -> str | None:
     """The conditional UPDATE: a claim token if this call took the row, else None."""
     token = uuid.uuid4().hex
     changed = (
@@ -140,7 +145,7 @@ def claim(model: type[models.Model], pk: int, now: dt.datetime) -> str | None:
 
 
 def claim_batch(
-    queryset: models.QuerySet[Any], now: dt.datetime, size: int = BATCH_SIZE
+    queryset: models.QuerySet[OutboxItem], now: dt.datetime, size: int = BATCH_SIZE
 ) -> list[tuple[int, str]]:
     """Claim up to `size` due rows of `queryset`: [(pk, claim token)]."""
     model = queryset.model
@@ -153,7 +158,7 @@ def claim_batch(
     return claimed
 
 
-def _finish(model: type[models.Model], pk: int, token: str, **fields: Any) -> bool:
+def _finish(model: type[OutboxItem], pk: int, token: str, **fields: object) -> bool:
     changed = model._default_manager.filter(
         pk=pk, claim_token=token, status=OutboxStatus.SENDING
     ).update(lease_until=None, claim_token="", **fields)
@@ -162,13 +167,11 @@ def _finish(model: type[models.Model], pk: int, token: str, **fields: Any) -> bo
     return changed == 1
 
 
-def mark_sent(model: type[models.Model], pk: int, token: str, now: dt.datetime) -> bool:
+def mark_sent(model: type[OutboxItem], pk: int, token: str, now: dt.datetime) -> bool:
     return _finish(model, pk, token, status=OutboxStatus.SENT, sent_at=now, last_error="")
 
 
-def mark_failed(
-    model: type[models.Model], pk: int, token: str, error: str, now: dt.datetime
-) -> None:
+def mark_failed(model: type[OutboxItem], pk: int, token: str, error: str, now: dt.datetime) -> None:
     attempts = model._default_manager.filter(pk=pk).values_list("attempts", flat=True).first() or 0
     if attempts >= MAX_ATTEMPTS:
         _finish(model, pk, token, status=OutboxStatus.FAILED, last_error=error[:2000])
@@ -184,8 +187,8 @@ def mark_failed(
 
 
 def deliver(
-    queryset: models.QuerySet[Any],
-    build: Builder,
+    queryset: models.QuerySet[Row],
+    build: Builder[Row],
     *,
     now: dt.datetime | None = None,
     select_related: tuple[str, ...] = (),
@@ -198,7 +201,7 @@ def deliver(
     """
     model = queryset.model
     sent = 0
-    mailer = None
+    mailer: BaseEmailBackend | None = None
     for _ in range(MAX_BATCHES):
         moment = now or timezone.now()
         claimed = claim_batch(queryset, moment)
@@ -231,14 +234,14 @@ def deliver(
     return sent
 
 
-def _close_quietly(mailer: Any) -> None:
+def _close_quietly(mailer: BaseEmailBackend) -> None:
     try:
         mailer.close()
     except Exception:  # a broken connection may fail to close; it is dropped either way
         log.debug("outbox: closing the mail connection failed", exc_info=True)
 
 
-def with_message_id(message: EmailMessage, message_id: str) -> EmailMessage:
+def with_message_id(message: Message, message_id: str) -> Message:
     message.extra_headers["Message-ID"] = message_id
     return message
 

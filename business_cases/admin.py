@@ -49,8 +49,8 @@ class DecisionInline(admin.TabularInline):
     model = CaseDecision
     extra = 0
     can_delete = False
-    fields = ["revision", "outcome", "comment", "decided_by", "decided_at"]
-    readonly_fields = fields
+    readonly_fields = ("revision", "outcome", "comment", "decided_by", "decided_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:
         # Decisions are made by executives in the app, where they are snapshotted.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,13 +27,31 @@ from business_cases.models import (
 )
 from objectives.models import Initiative
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 D = Decimal
+# The parts of a row of CASES, as its comment lays them out; amounts are text, for D().
+CostRow: TypeAlias = tuple[str, str, str, str]
+ScenarioRow: TypeAlias = tuple[str, bool, bool, bool, str, str, str, str, str, str, str, str, str]
+BenefitRow: TypeAlias = tuple[str, str]
+UserRow: TypeAlias = tuple[str, int, str, str, str]
+CaseRow: TypeAlias = tuple[
+    str,
+    CaseStatus,
+    str,
+    list[CostRow],
+    list[ScenarioRow],
+    list[BenefitRow],
+    list[UserRow],
+    tuple[str, str, str],
+]
 # fmt: off
 # initiative: (title, status, summary, [(description, category, recurrence, amount)],
 #              [(scenario, C, I, A, sle low/likely/high, aro before low/likely/high,
 #                aro after low/likely/high)], [(benefit, yearly)],
 #              [(user line, users, minutes a week, added/saved, rate)], cia how)
-CASES: dict[str, tuple[Any, ...]] = {
+CASES: dict[str, CaseRow] = {
     "Roll out SSO + MFA": (
         "SSO + MFA for every employee", CaseStatus.APPROVED,
         "One login with MFA for every business app: phished passwords stop being enough to "
@@ -77,7 +95,7 @@ CASES: dict[str, tuple[Any, ...]] = {
 
 @transaction.atomic
 def seed_business_cases(
-    *, initiatives: Mapping[str, Initiative], author: Any, executive: Any
+    *, initiatives: Mapping[str, Initiative], author: User, executive: User
 ) -> list[BusinessCase]:
     """The demo's three cases (approved, submitted, draft) for the initiatives that exist."""
     made = []
@@ -96,7 +114,7 @@ def seed_business_cases(
 
 
 def _create_case(
-    initiative: Initiative, title: str, summary: str, how: tuple[str, str, str], *, author: Any
+    initiative: Initiative, title: str, summary: str, how: tuple[str, str, str], *, author: User
 ) -> BusinessCase:
     """The case itself, with its business goals and the people-time its initiative costs."""
     confidentiality, integrity, availability = how
@@ -122,10 +140,10 @@ def _create_case(
 def _add_lines(
     case: BusinessCase,
     *,
-    costs: list[tuple[str, ...]],
-    scenarios: list[tuple[Any, ...]],
-    benefits: list[tuple[str, str]],
-    users: list[tuple[Any, ...]],
+    costs: list[CostRow],
+    scenarios: list[ScenarioRow],
+    benefits: list[BenefitRow],
+    users: list[UserRow],
 ) -> None:
     """The case's tables, as laid out in CASES: costs, risk scenarios, benefits, end users."""
     for description, category, recurrence, amount in costs:
@@ -151,7 +169,7 @@ def _add_lines(
         )
 
 
-def _add_scenario(case: BusinessCase, row: tuple[Any, ...]) -> None:
+def _add_scenario(case: BusinessCase, row: ScenarioRow) -> None:
     name, c, i, a, *numbers = row
     sle_low, sle, sle_high, b_low, b, b_high, a_low, a_likely, a_high = map(D, numbers)
     RiskScenario.objects.create(
@@ -172,7 +190,7 @@ def _add_scenario(case: BusinessCase, row: tuple[Any, ...]) -> None:
     )
 
 
-def _set_status(case: BusinessCase, status: str, executive: Any) -> None:
+def _set_status(case: BusinessCase, status: str, executive: User) -> None:
     if status == CaseStatus.DRAFT:
         return
     case.status = CaseStatus.SUBMITTED

@@ -8,14 +8,26 @@ unsaved lines and runs the same `case_inputs()` and finance formulas as a saved 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.forms import BaseInlineFormSet
 
 from business_cases import finance, services
 from business_cases.forms import CaseForm, formsets_for
-from business_cases.models import BusinessCase, case_inputs
+from business_cases.models import (
+    BenefitLine,
+    BusinessCase,
+    CostLine,
+    RiskScenario,
+    UserImpactLine,
+    case_inputs,
+)
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
+
+_Line = TypeVar("_Line", bound=models.Model)
 
 
 @dataclass
@@ -33,7 +45,7 @@ class Editor:
     formsets: dict[str, BaseInlineFormSet]
 
     @classmethod
-    def bind(cls, case: BusinessCase, data: Any = None) -> Editor:
+    def bind(cls, case: BusinessCase, data: QueryDict | None = None) -> Editor:
         return cls(case, CaseForm(data, instance=case), formsets_for(case, data))
 
     def is_valid(self) -> bool:
@@ -50,9 +62,13 @@ class Editor:
                 found.append(f"{name}: {warning}")
         return found
 
-    def _lines(self, prefix: str) -> tuple[list[Any], int]:
-        """The formset's lines as they would be saved, and how many are left out for errors."""
-        lines, left_out = [], 0
+    def _lines(self, prefix: str, model: type[_Line]) -> tuple[list[_Line], int]:
+        """The formset's lines as they would be saved, and how many are left out for errors.
+
+        `model`, the formset's model, tells the type checker what the lines are.
+        """
+        lines: list[_Line] = []
+        left_out = 0
         formset = self.formsets[prefix]
         for form in formset.forms:
             if form.instance.pk is None and not form.has_changed():
@@ -69,11 +85,11 @@ class Editor:
         if not self.form.is_bound:  # the page as loaded: the saved case
             return Preview(figures=self.case.figures, sensitivity=self.case.sensitivity)
         self.form.is_valid()  # fills the case's fields that are valid; the rest stay
-        costs, bad_costs = self._lines("costs")
+        costs, bad_costs = self._lines("costs", CostLine)
         assessed = [line for line in self.case.cost_lines.all() if line.is_from_assessment]
-        scenarios, bad_scenarios = self._lines("scenarios")
-        benefits, bad_benefits = self._lines("benefits")
-        impacts, bad_impacts = self._lines("impacts")
+        scenarios, bad_scenarios = self._lines("scenarios", RiskScenario)
+        benefits, bad_benefits = self._lines("benefits", BenefitLine)
+        impacts, bad_impacts = self._lines("impacts", UserImpactLine)
         inputs = case_inputs(
             cost_lines=[*assessed, *costs],
             scenarios=scenarios,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, cast
 
 from django.apps import apps
+from django.db import models
 
 from business_cases.models import (
     BenefitLine,
@@ -20,6 +21,9 @@ from business_cases.models import (
     RiskScenario,
     UserImpactLine,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Bookkeeping, not content: a change in these alone is not worth a line.
@@ -32,20 +36,36 @@ LINE_KINDS = (
 )
 
 
+class HistoricalRecord(Protocol):
+    """A row of simple-history's table for a model (the library has no types): the row's
+    fields as they were then (read with getattr), and who changed them, when and how."""
+
+    id: int
+    history_id: int
+    history_date: datetime
+    history_type: str  # "+", "~" or "-"
+    history_user: User | None
+
+
 @dataclass
 class Change:
     when: datetime
-    who: Any
+    who: User | None
     subject: str
     action: str
     fields: list[tuple[str, str, str]] = field(default_factory=list)
     order: int = 0
 
 
-def _text(model: Any, name: str, value: Any) -> str:
+def _field(model: type[models.Model], name: str) -> models.Field:
+    # Only concrete fields are compared (see _changes): never a relation's reverse side.
+    return cast(models.Field, model._meta.get_field(name))
+
+
+def _text(model: type[models.Model], name: str, value: object) -> str:
     if value is None or value == "":
         return "—"
-    model_field = model._meta.get_field(name)
+    model_field = _field(model, name)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -53,12 +73,14 @@ def _text(model: Any, name: str, value: Any) -> str:
     return str(value)
 
 
-def _diff(model: Any, names: list[str], old: Any, new: Any) -> list[tuple[str, str, str]]:
+def _diff(
+    model: type[models.Model], names: list[str], old: HistoricalRecord, new: HistoricalRecord
+) -> list[tuple[str, str, str]]:
     changed = []
     for name in names:
         before, after = getattr(old, name, None), getattr(new, name, None)
         if before != after:
-            label = str(model._meta.get_field(name).verbose_name)
+            label = str(_field(model, name).verbose_name)
             changed.append(
                 (
                     label[:1].upper() + label[1:],
@@ -69,11 +91,13 @@ def _diff(model: Any, names: list[str], old: Any, new: Any) -> list[tuple[str, s
     return changed
 
 
-def _changes(model: Any, records: list[Any], kind: str, title_field: str) -> list[Change]:
+def _changes(
+    model: type[models.Model], records: list[HistoricalRecord], kind: str, title_field: str
+) -> list[Change]:
     names = [f.name for f in model._meta.concrete_fields if f.name not in IGNORED and f.editable]
     if model is BusinessCase:
         names += [n for n in ("status", "revision") if n not in names]
-    previous: dict[int, Any] = {}
+    previous: dict[int, HistoricalRecord] = {}
     found = []
     for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
         old = previous.get(record.id)
@@ -92,7 +116,7 @@ def _changes(model: Any, records: list[Any], kind: str, title_field: str) -> lis
     return found
 
 
-def _goal_changes(records: list[Any]) -> list[Change]:
+def _goal_changes(records: list[HistoricalRecord]) -> list[Change]:
     """Business goals added or removed, from the goals kept with each case record."""
     through = apps.get_model("business_cases", "HistoricalBusinessCase_business_goals")
     rows = through.objects.filter(history__in=[r.history_id for r in records]).select_related(
@@ -125,11 +149,13 @@ def _goal_changes(records: list[Any]) -> list[Change]:
 
 def case_timeline(case: BusinessCase, limit: int | None = None) -> list[Change]:
     """Every change to the case, its lines and its decisions, newest first (empty ones left out)."""
-    records = list(case.history.select_related("history_user"))
+    records: list[HistoricalRecord] = list(case.history.select_related("history_user"))
     changes = _changes(BusinessCase, records, "", "title")
     changes += _goal_changes(records)
     for model, kind, title_field in LINE_KINDS:
-        line_records = list(model.history.filter(case_id=case.pk).select_related("history_user"))  # type: ignore[attr-defined]
+        line_records: list[HistoricalRecord] = list(
+            model.history.filter(case_id=case.pk).select_related("history_user")
+        )
         changes += _changes(model, line_records, kind, title_field)
     for decision in case.decisions.select_related("decided_by"):
         changes.append(

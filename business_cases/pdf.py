@@ -8,7 +8,7 @@ the network: every chart is inline SVG, and any other URL is refused.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -23,7 +23,7 @@ from business_cases.models import BusinessCase, Outcome
 STYLESHEET = "css/print.css"
 
 
-def context(case: BusinessCase, *, for_pdf: bool) -> dict[str, Any]:
+def context(case: BusinessCase, *, for_pdf: bool) -> dict[str, object]:
     decisions = list(case.decisions.select_related("decided_by"))
     return {
         "case": case,
@@ -43,7 +43,7 @@ def stylesheet() -> str:
         return handle.read().decode()
 
 
-def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+def refuse_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     raise ValueError(f"The PDF renderer does not fetch {url!r}.")
 
 

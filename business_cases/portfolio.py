@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from business_cases import finance
 from business_cases.models import BusinessCase, CaseDecision, CaseStatus, Outcome
 from business_cases.snapshots import NOT_MEANINGFUL
 from departments import roles
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
+    from departments.roles import AnyUser
 
 ZERO = Decimal(0)
 
@@ -27,44 +32,49 @@ class Row:
     figures: finance.CaseFigures
 
 
-def _figure_key(name: str) -> Callable[[Row], Any]:
+def _figure_key(name: str) -> Callable[[Row], tuple[int, Decimal]]:
     """Numbers in order; not-meaningful figures after every number whichever the direction."""
 
-    def key(row: Row) -> Any:
+    def key(row: Row) -> tuple[int, Decimal]:
         value = getattr(row.figures, name)
         return (0, value) if isinstance(value, Decimal) else (1, ZERO)
 
     return key
 
 
-SORTS: dict[str, tuple[str, Callable[[Row], Any]]] = {
+FIGURE_SORTS = {
+    "cost": _figure_key("total_cost_of_ownership"),
+    "risk": _figure_key("yearly_risk_reduction"),
+    "rosi": _figure_key("rosi"),
+    "npv": _figure_key("npv"),
+}
+SORTS: dict[str, tuple[str, Callable[[Row], SupportsRichComparison]]] = {
     "title": ("Case", lambda row: row.case.title.lower()),
     "status": ("Status", lambda row: row.case.status),
-    "cost": ("Total cost", _figure_key("total_cost_of_ownership")),
-    "risk": ("Risk reduction / yr", _figure_key("yearly_risk_reduction")),
-    "rosi": ("ROSI", _figure_key("rosi")),
-    "npv": ("NPV", _figure_key("npv")),
+    "cost": ("Total cost", FIGURE_SORTS["cost"]),
+    "risk": ("Risk reduction / yr", FIGURE_SORTS["risk"]),
+    "rosi": ("ROSI", FIGURE_SORTS["rosi"]),
+    "npv": ("NPV", FIGURE_SORTS["npv"]),
     "updated": ("Updated", lambda row: row.case.updated_at),
 }
 DEFAULT_SORT = "updated"
-FIGURE_SORTS = {"cost", "risk", "rosi", "npv"}
 
 
 def rows(
-    user: Any, *, status: str = "", sort: str = DEFAULT_SORT, descending: bool = True
+    user: AnyUser, *, status: str = "", sort: str = DEFAULT_SORT, descending: bool = True
 ) -> list[Row]:
     """The cases the user may see, with figures, sorted; unknown sorts fall back to updated."""
     cases = BusinessCase.objects.visible_to(user).with_lines()
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
     found = [Row(case, case.figures) for case in cases]
-    key = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
-    if sort in FIGURE_SORTS:
+    figure_key = FIGURE_SORTS.get(sort)
+    if figure_key is not None:
         # Not-meaningful figures go last in both directions.
-        numbers = [r for r in found if key(r)[0] == 0]
-        others = [r for r in found if key(r)[0] == 1]
-        return sorted(numbers, key=key, reverse=descending) + others
-    return sorted(found, key=key, reverse=descending)
+        numbers = [r for r in found if figure_key(r)[0] == 0]
+        others = [r for r in found if figure_key(r)[0] == 1]
+        return sorted(numbers, key=figure_key, reverse=descending) + others
+    return sorted(found, key=SORTS.get(sort, SORTS[DEFAULT_SORT])[1], reverse=descending)
 
 
 def _cell(value: finance.Figure, quantum: str) -> str:
@@ -125,7 +135,7 @@ class Budget:
         return max(self.requested, self.approved, Decimal(1))
 
 
-def budget_summary(user: Any) -> Budget | None:
+def budget_summary(user: AnyUser) -> Budget | None:
     """Total cost of ownership awaiting a decision against what senior leadership approved.
 
     Requested: the cases submitted and awaiting a decision. Approved: for each case whose
@@ -150,7 +160,7 @@ def budget_summary(user: Any) -> Budget | None:
     )
 
 
-def _snapshot_figure(snapshot: dict[str, Any], name: str) -> Decimal:
+def _snapshot_figure(snapshot: Mapping[str, Any], name: str) -> Decimal:
     try:
         return Decimal(snapshot["figures"][name])
     except (KeyError, ArithmeticError, TypeError, ValueError):

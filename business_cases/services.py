@@ -9,7 +9,7 @@ is locked until someone starts that revision on purpose.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +29,9 @@ from business_cases.models import (
 )
 from departments import roles
 from departments.versioning import save_versioned
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 CENT = Decimal("0.01")
 
@@ -95,7 +98,7 @@ def refresh_people_time(case: BusinessCase) -> None:
 
 
 @transaction.atomic
-def case_create(*, case: BusinessCase, author: Any) -> BusinessCase:
+def case_create(*, case: BusinessCase, author: User) -> BusinessCase:
     """Save a new draft: goals pre-filled from the initiative's supporting links, and
     people-time from its impact assessments."""
     if not roles.is_ciso(author):
@@ -123,7 +126,7 @@ def case_reopen(case: BusinessCase) -> bool:
 
 
 @transaction.atomic
-def case_start_revision(*, case: BusinessCase, by: Any) -> None:
+def case_start_revision(*, case: BusinessCase, by: User) -> None:
     """Unlock an approved case: revision n+1, a draft, compared with what was approved."""
     if not roles.is_ciso(by):
         raise PermissionDenied("Only the security team revises business cases.")
@@ -136,7 +139,7 @@ def case_start_revision(*, case: BusinessCase, by: Any) -> None:
 
 
 @transaction.atomic
-def case_submit(*, case: BusinessCase, by: Any) -> None:
+def case_submit(*, case: BusinessCase, by: User) -> None:
     """Send a draft to senior leadership, queueing one email per executive with it."""
     if not roles.is_ciso(by):
         raise PermissionDenied("Only the security team submits business cases.")
@@ -155,7 +158,7 @@ def case_submit(*, case: BusinessCase, by: Any) -> None:
 
 
 @transaction.atomic
-def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: Any) -> CaseDecision:
+def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: User) -> CaseDecision:
     """An executive's decision on the submitted revision, with a snapshot of its figures.
 
     The author's email is queued with it. A second decision on the same revision

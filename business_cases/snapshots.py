@@ -8,11 +8,15 @@ words "not meaningful".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from business_cases import finance
+
+if TYPE_CHECKING:
+    from business_cases.models import BusinessCase
 
 NOT_MEANINGFUL = "not meaningful"
 CENT = Decimal("0.01")
@@ -41,13 +45,26 @@ SENSITIVE = ("rosi", "payback_months", "npv")
 QUANTUM = {"money": CENT, "ratio": RATIO, "months": TENTH}
 
 
+class Snapshot(TypedDict):
+    """A case's figures as a decision keeps them (`take`): JSON-ready, decimals as text."""
+
+    revision: int
+    currency: str
+    horizon_years: int
+    discount_rate: str
+    figures: dict[str, str]
+    sensitivity: dict[str, dict[str, str]]
+    cost_lines: list[list[str]]
+    scenarios: list[list[str]]
+
+
 def as_text(value: finance.Figure, kind: str) -> str:
     if not isinstance(value, Decimal):
         return NOT_MEANINGFUL
     return str(value.quantize(QUANTUM[kind]))
 
 
-def take(case: Any) -> dict[str, Any]:
+def take(case: BusinessCase) -> Snapshot:
     """The case's figures and the inputs behind them, as JSON-ready strings."""
     figures = case.figures
     spec = {f.name: f for f in FIGURES}
@@ -100,8 +117,12 @@ class Difference:
         return self.after - self.before
 
 
-def difference(before: dict[str, Any], after: dict[str, Any]) -> list[Difference]:
-    """Figure by figure, the approved snapshot against the current one."""
+def difference(before: Mapping[str, Any], after: Snapshot) -> list[Difference]:
+    """Figure by figure, the approved snapshot against the current one.
+
+    `before` is the JSON a decision stored, in whatever shape `take` had then: a figure
+    it lacks shows as a dash.
+    """
     rows = [
         Difference(
             "Horizon (years)",

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from objectives.models import Initiative
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,8 @@ class AssessedTime:
     people_affected: int
 
 
-PeopleTimeSource = Callable[[Any], list[AssessedTime]]
-GoalsSource = Callable[[Any], list[int]]
+PeopleTimeSource = Callable[["Initiative"], list[AssessedTime]]
+GoalsSource = Callable[["Initiative"], list[int]]
 
 _people_time: PeopleTimeSource | None = None
 _supporting_goals: GoalsSource | None = None
@@ -40,11 +43,11 @@ def register(*, people_time: PeopleTimeSource, supporting_goals: GoalsSource) ->
     _supporting_goals = supporting_goals
 
 
-def assessed_time(initiative: Any) -> list[AssessedTime]:
+def assessed_time(initiative: Initiative) -> list[AssessedTime]:
     """The initiative's weekly people-time per department (one query in the provider)."""
     return _people_time(initiative) if _people_time else []
 
 
-def supporting_goal_ids(initiative: Any) -> list[int]:
+def supporting_goal_ids(initiative: Initiative) -> list[int]:
     """Ids of the goals the initiative supports, to pre-fill a case's business goals."""
     return _supporting_goals(initiative) if _supporting_goals else []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -112,16 +110,13 @@ def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     return render(request, "business_cases/case_detail.html", context)
 
 
-def _approval_difference(case: BusinessCase, decisions: list[CaseDecision]) -> dict[str, Any]:
+def _approval_difference(case: BusinessCase, decisions: list[CaseDecision]) -> dict[str, object]:
     """The latest approval and, when the case has moved on since, the figures' difference."""
     approval = next((d for d in decisions if d.outcome == Outcome.APPROVED), None)
-    moved_on = approval is not None and approval.revision != case.revision
-    return {
-        "approval": approval,
-        "difference": snapshots.difference(approval.snapshot, case.snapshot())
-        if moved_on
-        else None,
-    }
+    difference = None
+    if approval is not None and approval.revision != case.revision:  # moved on since
+        difference = snapshots.difference(approval.snapshot, case.snapshot())
+    return {"approval": approval, "difference": difference}
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,8 +20,16 @@ from django.contrib.auth.models import Group
 from departments.models import CheckIn, Department, Goal
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 CENT = Decimal("0.01")
 CHECKIN_COUNT = 9  # one every two weeks: about four months of history
+
+# The rows of the tables below, as their comments lay them out.
+Person: TypeAlias = tuple[str, str, str]
+DepartmentSpec: TypeAlias = tuple[str, str, str, tuple[str, str], tuple[Person, ...]]
+GoalSpec: TypeAlias = tuple[str, str, str, str, float, float, float, int, str]
 
 # The tables below are laid out by hand, one row per record: the formatter would put
 # every field on its own line and turn a readable table into a thousand lines.
@@ -34,7 +42,7 @@ ADMIN = ("admin", "Ada", "Admin")
 
 # slug: (name, friction budget in hours/week, charter, head's first and last name,
 #        key leaders as (username, first name, last name))
-DEPARTMENTS: dict[str, tuple[Any, ...]] = {
+DEPARTMENTS: dict[str, DepartmentSpec] = {
     "infrastructure": (
         "Infrastructure", "12.0",
         "Runs the customer platform, the cloud accounts and the delivery pipeline. "
@@ -76,7 +84,7 @@ DEPARTMENTS: dict[str, tuple[Any, ...]] = {
 
 # slug: ((title, category, metric, unit,
 #         baseline, target, current, due in days, status), ...)
-GOALS: dict[str, tuple[tuple[Any, ...], ...]] = {
+GOALS: dict[str, tuple[GoalSpec, ...]] = {
     "infrastructure": (
         ("99.95 % uptime", "availability", "monthly uptime", "%",
          99.5, 99.95, 99.91, 120, "on_track"),
@@ -170,12 +178,12 @@ class DemoOrganisation:
         # One hash for every demo user: the password is published anyway, and hashing it
         # once instead of twenty times keeps the command (and its tests) quick.
         self.password_hash = make_password(settings.DEMO_PASSWORD)
-        self.users: dict[str, Any] = {}
+        self.users: dict[str, User] = {}
         self.kept_passwords: list[str] = []
         self.departments: dict[str, Department] = {}
         self.goals: dict[str, Goal] = {}
 
-    def user(self, username: str, first: str, last: str, *, group: str = "") -> Any:
+    def user(self, username: str, first: str, last: str, *, group: str = "") -> User:
         admin = username == ADMIN[0]
         user, created = get_user_model().objects.get_or_create(
             username=username,
@@ -221,7 +229,7 @@ class DemoOrganisation:
             for index, spec in enumerate(GOALS[slug]):
                 self.seed_goal(department, spec, owner=owners[index % len(owners)])
 
-    def seed_goal(self, department: Department, spec: tuple[Any, ...], *, owner: Any) -> None:
+    def seed_goal(self, department: Department, spec: GoalSpec, *, owner: User) -> None:
         title, category, metric, unit, baseline, target, current, due_in, status = spec
         goal, _ = Goal.objects.get_or_create(
             department=department,

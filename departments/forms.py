@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
@@ -9,12 +9,18 @@ from departments import documents
 from departments.models import CheckIn, Goal, ProcessDocument
 from departments.versioning import VersionedModelForm
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import QuerySet
+    from django.http import QueryDict
+
 # Browsers' date inputs speak ISO 8601 whatever the locale; en-GB's first input format
 # (dd/mm/yyyy) would leave an edited goal's due date blank.
 ISO_DATE = "%Y-%m-%d"
 
 
-class GoalForm(VersionedModelForm):
+class GoalForm(VersionedModelForm[Goal]):
     class Meta:
         model = Goal
         fields = [
@@ -35,10 +41,12 @@ class GoalForm(VersionedModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, owner_choices: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owner_choices: QuerySet[User] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if owner_choices is not None:
-            self.fields["owner"].queryset = owner_choices
+            cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = owner_choices
 
 
 class CheckInForm(forms.ModelForm):
@@ -60,7 +68,7 @@ class CheckInForm(forms.ModelForm):
         self.initial.setdefault("confidence", 3)  # the middle, not the bleakest, by default
 
 
-def inline_checkin_form(goal: Goal, data: Any = None) -> CheckInForm:
+def inline_checkin_form(goal: Goal, data: QueryDict | None = None) -> CheckInForm:
     """The check-in form of one goal's row: ids unique per goal, names as the plain form's,
     so the same endpoint serves the goal page's form and every row's."""
     form = CheckInForm(data, auto_id=f"id_checkin_{goal.pk}_%s")
@@ -89,7 +97,7 @@ class DocumentForm(forms.ModelForm):
         self.fields["title"].required = False
         self.kind: documents.DocumentKind | None = None
 
-    def clean_file(self) -> Any:
+    def clean_file(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("file")
         if upload is None:
             return upload
@@ -100,7 +108,8 @@ class DocumentForm(forms.ModelForm):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload = cleaned.get("file")
         if upload is not None and self.kind is not None:
             name = PurePath(upload.name).name[:255]

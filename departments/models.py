@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,11 +24,16 @@ from simple_history.models import HistoricalRecords
 from departments import documents, roles
 from departments.versioning import save_versioned
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from departments.roles import AnyUser
+
 ZERO = Decimal("0")
 
 
 class DepartmentQuerySet(models.QuerySet["Department"]):
-    def visible_to(self, user: Any) -> DepartmentQuerySet:
+    def visible_to(self, user: AnyUser) -> DepartmentQuerySet:
         if roles.reads_everything(user):
             return self
         return self.filter(pk__in=roles.member_department_ids(user))
@@ -79,7 +84,7 @@ class Department(models.Model):
         return reverse("departments:department-detail", args=[self.slug])
 
 
-def get_department_for(user: Any, slug: str, *, write: bool = False) -> Department:
+def get_department_for(user: AnyUser, slug: str, *, write: bool = False) -> Department:
     """The department, or 404 if the user may not see it, or 403 if they may not change it."""
     department = get_object_or_404(Department.objects.select_related("head"), slug=slug)
     if not roles.can_read_department(user, department):
@@ -109,7 +114,7 @@ class GoalStatus(models.TextChoices):
 
 
 class GoalQuerySet(models.QuerySet["Goal"]):
-    def visible_to(self, user: Any) -> GoalQuerySet:
+    def visible_to(self, user: AnyUser) -> GoalQuerySet:
         if roles.reads_everything(user):
             return self
         return self.filter(department__in=roles.member_department_ids(user))
@@ -194,7 +199,7 @@ class Goal(models.Model):
         return values[-limit:]
 
 
-def get_goal_for(user: Any, pk: int, *, write: bool = False) -> Goal:
+def get_goal_for(user: AnyUser, pk: int, *, write: bool = False) -> Goal:
     """The goal, or 404 if the user may not see it, or 403 if they may not change it."""
     goal = get_object_or_404(Goal.objects.select_related("department", "owner"), pk=pk)
     if not roles.can_read_department(user, goal.department):
@@ -239,7 +244,7 @@ def document_upload_to(instance: ProcessDocument, filename: str) -> str:
 
 
 class ProcessDocumentQuerySet(models.QuerySet["ProcessDocument"]):
-    def visible_to(self, user: Any) -> ProcessDocumentQuerySet:
+    def visible_to(self, user: AnyUser) -> ProcessDocumentQuerySet:
         if roles.reads_everything(user):
             return self
         return self.filter(department__in=roles.member_department_ids(user))
@@ -284,7 +289,7 @@ class ProcessDocument(models.Model):
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
 
-    def mark_reviewed(self, *, by: Any, note: str) -> None:
+    def mark_reviewed(self, *, by: User, note: str) -> None:
         """The security team has read it; a second review replaces the first's note."""
         self.reviewed_at = timezone.now()
         self.reviewed_by = by
@@ -293,7 +298,7 @@ class ProcessDocument(models.Model):
 
 
 def get_document_for(
-    user: Any, pk: int, *, write: bool = False, review: bool = False
+    user: AnyUser, pk: int, *, write: bool = False, review: bool = False
 ) -> ProcessDocument:
     """The document, or 404 if the user may not see its department, or 403 if they may not
     change it (`write`: its department's head) or review it (`review`: the security team)."""
@@ -311,7 +316,7 @@ def get_document_for(
 
 
 def store_document(
-    document: ProcessDocument, *, department: Department, uploaded_by: Any
+    document: ProcessDocument, *, department: Department, uploaded_by: User
 ) -> ProcessDocument:
     """Save an uploaded document; if the row cannot be written, remove the stored file too.
 
@@ -332,7 +337,7 @@ def store_document(
     return document
 
 
-def record_checkin(checkin: CheckIn, *, goal: Goal, author: Any) -> CheckIn:
+def record_checkin(checkin: CheckIn, *, goal: Goal, author: User) -> CheckIn:
     """Save a check-in and move the goal's current value to the latest check-in's value."""
     checkin.goal = goal
     checkin.author = author

@@ -13,10 +13,13 @@ Roles:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from departments.models import Department
 
     # Who a request can come from: a logged-in user, or nobody yet (the login page, the
     # health check). Views behind the login use `User` (departments.http.HtmxHttpRequest).
@@ -25,69 +28,80 @@ if TYPE_CHECKING:
 SECURITY_GROUP = "Security team"
 EXECUTIVE_GROUP = "Executives"
 
+_T = TypeVar("_T")
 
-def _group_names(user: Any) -> frozenset[str]:
-    # Cached on the user object: one query per request, however often it is asked.
-    cached = getattr(user, "_mom_group_names", None)
+
+def _cached(user: User, name: str, compute: Callable[[], _T]) -> _T:
+    """`compute()` once per user object, kept on it as `name`: one query per request,
+    however often the question is asked."""
+    cached: _T | None = getattr(user, name, None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._mom_group_names = cached
+        cached = compute()
+        setattr(user, name, cached)
     return cached
 
 
-def is_ciso(user: Any) -> bool:
+def _group_names(user: User) -> frozenset[str]:
+    return _cached(
+        user, "_mom_group_names", lambda: frozenset(user.groups.values_list("name", flat=True))
+    )
+
+
+def is_ciso(user: AnyUser) -> bool:
     """The CISO or a member of the security team."""
     return bool(user.is_authenticated and SECURITY_GROUP in _group_names(user))
 
 
-def is_executive(user: Any) -> bool:
+def is_executive(user: AnyUser) -> bool:
     """Senior leadership: reads everything, decides business cases."""
     return bool(user.is_authenticated and EXECUTIVE_GROUP in _group_names(user))
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
-def reads_everything(user: Any) -> bool:
+def reads_everything(user: AnyUser) -> bool:
     """Security team, executives and administrators see every department."""
     return is_ciso(user) or is_executive(user) or is_admin(user)
 
 
-def headed_department_ids(user: Any) -> frozenset[int]:
+def headed_department_ids(user: AnyUser) -> frozenset[int]:
     """Departments this user heads (cached on the user object)."""
     if not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_mom_headed_ids", None)
-    if cached is None:
-        # Through the reverse relations of Department.head and .key_leaders: this module
-        # is imported by departments.models, so it never imports it back.
-        cached = frozenset(user.headed_departments.order_by().values_list("pk", flat=True))
-        user._mom_headed_ids = cached
-    return cached
+    # Through the reverse relations of Department.head and .key_leaders: this module is
+    # imported by departments.models, so it never imports it back (type hints aside).
+    return _cached(
+        user,
+        "_mom_headed_ids",
+        lambda: frozenset(user.headed_departments.order_by().values_list("pk", flat=True)),
+    )
 
 
-def member_department_ids(user: Any) -> frozenset[int]:
+def member_department_ids(user: AnyUser) -> frozenset[int]:
     """Departments this user heads or is a key leader of."""
     if not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_mom_member_ids", None)
-    if cached is None:
-        led = user.led_departments.order_by().values_list("pk", flat=True)
-        cached = headed_department_ids(user) | frozenset(led)
-        user._mom_member_ids = cached
-    return cached
+    return _cached(
+        user,
+        "_mom_member_ids",
+        lambda: (
+            headed_department_ids(user)
+            | frozenset(user.led_departments.order_by().values_list("pk", flat=True))
+        ),
+    )
 
 
-def heads(user: Any, department: Any) -> bool:
+def heads(user: AnyUser, department: Department) -> bool:
     """True when `user` is the head of `department`."""
     return department.pk in headed_department_ids(user)
 
 
-def can_read_department(user: Any, department: Any) -> bool:
+def can_read_department(user: AnyUser, department: Department) -> bool:
     return reads_everything(user) or department.pk in member_department_ids(user)
 
 
-def can_write_department(user: Any, department: Any) -> bool:
+def can_write_department(user: AnyUser, department: Department) -> bool:
     """Only a department's head changes its goals, check-ins and documents."""
     return heads(user, department)

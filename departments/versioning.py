@@ -17,12 +17,15 @@ saving again goes through.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class StaleVersion(Exception):
@@ -101,8 +104,11 @@ def carry_version(form: forms.BaseForm, version: int) -> None:
 
     Its errors, already computed, stay as they are.
     """
-    form.data = form.data.copy()
-    form.data[form.add_prefix("version")] = str(version)
+    # A request's QueryDict copies as a mutable QueryDict, every value of a multi-valued
+    # field kept (a dict of it would keep only the last); a plain mapping as a dict.
+    data = form.data.copy() if isinstance(form.data, MultiValueDict) else dict(form.data)
+    data[form.add_prefix("version")] = str(version)
+    form.data = data
 
 
 def refuse(form: forms.BaseForm, stale: StaleVersion) -> None:
@@ -111,11 +117,12 @@ def refuse(form: forms.BaseForm, stale: StaleVersion) -> None:
     carry_version(form, stale.stored_version)
 
 
-class VersionedModelForm(forms.ModelForm):
+class VersionedModelForm(forms.ModelForm, Generic[_M]):
     """A ModelForm that refuses to overwrite a newer version of its instance.
 
     Call `form.save()` as usual; a stale save raises no exception to the view: the form
     gains a non-field error (`refuse`) and `save()` returns None, so the view re-renders it.
+    Subclasses name their model for the type checker: `GoalForm(VersionedModelForm[Goal])`.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -125,7 +132,11 @@ class VersionedModelForm(forms.ModelForm):
         if self.instance.pk is not None and not self.is_bound:
             self.initial["version"] = self.instance.version
 
-    def save(self, commit: bool = True) -> Any:
+    def save(self, commit: bool = True) -> _M | None:
+        if not commit:
+            # Comparing and raising the version is one step with the write; an unsaved
+            # instance would lose the comparison.
+            raise ValueError("A versioned form saves in one step: call save() without commit.")
         instance = super().save(commit=False)
         if instance.pk is None:
             instance.save()

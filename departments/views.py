@@ -3,7 +3,7 @@ and the department's process documents."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -35,6 +35,11 @@ from departments.models import (
     record_checkin,
     store_document,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+    from django.http import QueryDict
 
 DETAIL_TEMPLATE = "departments/department_detail.html"
 
@@ -78,13 +83,13 @@ def _goals_with_trends(department: Department) -> list[Goal]:
     return list(goals.order_by("due_date", "title"))
 
 
-def _review_form(document: ProcessDocument, data: Any = None) -> DocumentReviewForm:
+def _review_form(document: ProcessDocument, data: QueryDict | None = None) -> DocumentReviewForm:
     return DocumentReviewForm(
         data, initial={"review_note": document.review_note}, auto_id=f"id_review_{document.pk}_%s"
     )
 
 
-def _documents_context(request: HtmxHttpRequest, department: Department) -> dict[str, Any]:
+def _documents_context(request: HtmxHttpRequest, department: Department) -> dict[str, object]:
     """The documents section: the list (with a review form each for the security team)
     and, for the department's head, the upload form."""
     can_review = roles.is_ciso(request.user)
@@ -119,8 +124,8 @@ def goal_list(request: HtmxHttpRequest) -> HttpResponse:
         goals = goals.filter(status=status)
     elif status == "at_risk_or_off_track":
         goals = goals.at_risk()
-    page = Paginator(goals.order_by("department__name", "due_date", "title"), GOALS_PER_PAGE)
-    page = page.get_page(request.GET.get("page"))
+    paginator = Paginator(goals.order_by("department__name", "due_date", "title"), GOALS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "goals": page.object_list,
         "page": page,
@@ -144,7 +149,7 @@ def goal_detail(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     return render(request, "departments/goal_detail.html", context)
 
 
-def _owner_choices(department: Department):  # type: ignore[no-untyped-def]
+def _owner_choices(department: Department) -> QuerySet[User]:
     users = get_user_model().objects.filter(
         Q(headed_departments=department) | Q(led_departments=department)
     )
@@ -156,8 +161,7 @@ def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     department = get_department_for(request.user, slug, write=True)
     goal = Goal(department=department, owner=request.user)
     form = GoalForm(request.POST or None, instance=goal, owner_choices=_owner_choices(department))
-    if request.method == "POST" and form.is_valid():
-        goal = form.save()
+    if request.method == "POST" and form.is_valid() and form.save() is not None:
         messages.success(request, f"Goal “{goal.title}” added.")
         return redirect(goal)
     context = {"form": form, "department": department, "goal": None}

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from departments.demo import days, decimal
 from objectives.models import Initiative, SecurityObjective
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # One row per record, laid out by hand (see departments/demo.py).
 # fmt: off
@@ -49,7 +52,7 @@ INITIATIVES = (
 # fmt: on
 
 
-def seed_programme(*, users: Mapping[str, Any], today: dt.date) -> dict[str, Initiative]:
+def seed_programme(*, users: Mapping[str, User], today: dt.date) -> dict[str, Initiative]:
     """The objectives (owned by the CISO) and their initiatives, returned by title.
 
     `users` are the demo's people by username: "ciso" and the initiatives' owners.

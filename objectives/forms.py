@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
@@ -9,6 +9,9 @@ from django.contrib.auth import get_user_model
 
 from departments.roles import SECURITY_GROUP
 from objectives.models import Initiative
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class InitiativeForm(forms.ModelForm):
@@ -32,7 +35,8 @@ class InitiativeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
+        owner = cast("forms.ModelChoiceField[User]", self.fields["owner"])
+        owner.queryset = (
             get_user_model().objects.filter(groups__name=SECURITY_GROUP).order_by("first_name")
         )
         self.helper = FormHelper()
@@ -46,7 +50,8 @@ class InitiativeForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The end date cannot be before the start date.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -15,6 +15,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from departments import roles
+
+if TYPE_CHECKING:
+    from departments.roles import AnyUser
 
 
 class Pillar(models.TextChoices):
@@ -36,7 +39,7 @@ class ObjectiveStatus(models.TextChoices):
 
 
 class SecurityObjectiveQuerySet(models.QuerySet["SecurityObjective"]):
-    def visible_to(self, user: Any) -> SecurityObjectiveQuerySet:
+    def visible_to(self, user: AnyUser) -> SecurityObjectiveQuerySet:
         # The security programme is open to everyone who uses the app: transparency is
         # the point. Department-specific links and assessments are filtered separately.
         return self if user.is_authenticated else self.none()
@@ -94,7 +97,7 @@ class SecurityObjective(models.Model):
         return tags
 
 
-def get_objective_for(user: Any, pk: int, *, write: bool = False) -> SecurityObjective:
+def get_objective_for(user: AnyUser, pk: int, *, write: bool = False) -> SecurityObjective:
     objective = get_object_or_404(SecurityObjective.objects.visible_to(user), pk=pk)
     if write and not roles.is_ciso(user):
         raise PermissionDenied("Only the security team changes security objectives.")
@@ -125,7 +128,7 @@ def counted(prefix: str = "") -> Q:
 
 
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
-    def visible_to(self, user: Any) -> InitiativeQuerySet:
+    def visible_to(self, user: AnyUser) -> InitiativeQuerySet:
         return self if user.is_authenticated else self.none()
 
     def counted(self) -> InitiativeQuerySet:
@@ -194,7 +197,7 @@ class Initiative(models.Model):
         return self.status != InitiativeStatus.CANCELLED
 
 
-def get_initiative_for(user: Any, pk: int, *, write: bool = False) -> Initiative:
+def get_initiative_for(user: AnyUser, pk: int, *, write: bool = False) -> Initiative:
     initiative = get_object_or_404(
         Initiative.objects.visible_to(user).select_related("objective", "owner"), pk=pk
     )

@@ -21,7 +21,7 @@ def database_ok() -> bool:
         return False
 
 
-def broker_ok(timeout: float = 2.0) -> bool:
+def broker_ok(timeout: int = 2) -> bool:
     # `timeout` in ensure_connection only bounds the connect; a broker that accepts the
     # connection but never answers would hold the probe (and a web worker) forever, so
     # the socket reads are bounded too. Transports without these options ignore them.

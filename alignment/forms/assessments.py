@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from departments.models import Department
 from departments.versioning import VersionedModelForm
 
 
-class AssessmentForm(VersionedModelForm):
+class AssessmentForm(VersionedModelForm[ImpactAssessment]):
     """The CISO's assessment of one initiative on one department.
 
     A new assessment chooses its department; an existing one keeps it. Changing the hours
@@ -45,17 +45,21 @@ class AssessmentForm(VersionedModelForm):
             "support_offered": "What the security team does to help.",
         }
 
+    instance: ImpactAssessment
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.hours_before: Decimal | None = self.instance.hours_per_week
         if self.instance.pk is not None:
             del self.fields["department"]
         else:
-            self.fields["department"].queryset = Department.objects.order_by("name")
-            self.fields["department"].empty_label = "Choose a department"
+            department = cast("forms.ModelChoiceField[Department]", self.fields["department"])
+            department.queryset = Department.objects.order_by("name")
+            department.empty_label = "Choose a department"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         department = cleaned.get("department")
         if department is not None and self.instance.pk is None:
             taken = ImpactAssessment.objects.filter(
@@ -69,13 +73,16 @@ class AssessmentForm(VersionedModelForm):
                 )
         return cleaned
 
-    def save(self, commit: bool = True) -> Any:
-        if self.instance.pk is not None and self.hours_before is not None:
+    def save(self, commit: bool = True) -> ImpactAssessment | None:
+        """The saved assessment, or None when refused as stale (VersionedModelForm)."""
+        # Only an existing assessment (pk set) can have been answered. The pk test comes
+        # second because django-stubs types `pk` as int, never None.
+        if self.hours_before is not None and self.instance.pk is not None:
             self.instance.reopen_if_hours_changed(self.hours_before)
         return super().save(commit)
 
 
-class AssessmentAnswerForm(VersionedModelForm):
+class AssessmentAnswerForm(VersionedModelForm[ImpactAssessment]):
     """The head's agreement or disagreement, with a comment (required to disagree)."""
 
     head_agreement = forms.ChoiceField(
@@ -90,13 +97,16 @@ class AssessmentAnswerForm(VersionedModelForm):
         labels = {"head_comment": "Comment"}
         widgets = {"head_comment": forms.Textarea(attrs={"rows": 2})}
 
+    instance: ImpactAssessment
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.initial.get("head_agreement") == Agreement.PENDING:
             self.initial["head_agreement"] = None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         agreement = cleaned.get("head_agreement")
         if agreement:
             try:
@@ -108,7 +118,7 @@ class AssessmentAnswerForm(VersionedModelForm):
         return cleaned
 
 
-class FrictionBudgetForm(VersionedModelForm):
+class FrictionBudgetForm(VersionedModelForm[Department]):
     class Meta:
         model = Department
         fields = ["friction_budget_hours"]

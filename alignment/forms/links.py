@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
 from django.db import IntegrityError, transaction
 
 from alignment.models import AlignmentLink, Relation
+from departments.models import Goal
 from departments.versioning import (
     StaleVersion,
     lock_version,
@@ -15,16 +17,16 @@ from departments.versioning import (
     save_versioned,
     stale_message,
 )
-from objectives.models import SecurityObjective
+from objectives.models import Initiative, SecurityObjective
 
 NO_LINK = "none"
 RATIONALE_MAX = AlignmentLink._meta.get_field("rationale").max_length
 
 
-def _pair_history_message(initiative: Any, goal: Any) -> str:
+def _pair_history_message(initiative: Initiative, goal: Goal) -> str:
     """'Changed by X at T' for a link that was removed (or created) since the form was shown."""
     record = (
-        AlignmentLink.history.filter(initiative_id=initiative.pk, goal_id=goal.pk)  # type: ignore[attr-defined]
+        AlignmentLink.history.filter(initiative_id=initiative.pk, goal_id=goal.pk)
         .order_by("-history_date")
         .first()
     )
@@ -66,7 +68,13 @@ class LinkForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(
-        self, data: Any = None, *, initiative: Any, goal: Any, link: AlignmentLink | None, **kw: Any
+        self,
+        data: Mapping[str, object] | None = None,
+        *,
+        initiative: Initiative,
+        goal: Goal,
+        link: AlignmentLink | None,
+        **kw: Any,
     ) -> None:
         super().__init__(data, **kw)
         self.initiative, self.goal, self.link = initiative, goal, link
@@ -78,7 +86,8 @@ class LinkForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         relation = data.get("relation")
         if relation == Relation.CONFLICTS and not data.get("rationale"):
             self.add_error("rationale", "Say in one line why this initiative gets in the way.")
@@ -136,8 +145,9 @@ class QuickLinkForm(LinkForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["mitigation"]
-        self.fields["relation"].choices = Relation.choices
-        self.fields["relation"].widget = forms.Select(
+        relation = cast(forms.ChoiceField, self.fields["relation"])
+        relation.choices = Relation.choices
+        relation.widget = forms.Select(
             choices=Relation.choices, attrs={"class": "form-select form-select-sm"}
         )
         self.fields["rationale"].help_text = ""

@@ -7,15 +7,15 @@ meetings look across every department, and at every open action item from earlie
 meetings.
 
 The agenda is stored on the occurrence as JSON (a snapshot: what was on the table then),
-and rebuilt on request or when the meeting is near (alignment/meeting_services.py).
+and rebuilt on request or when the meeting is near (alignment/meetings/materialise.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from alignment.meetings.models import ActionItem, MeetingKind, Occurrence
@@ -24,18 +24,40 @@ from departments.models import Department, Goal
 
 ITEMS_PER_SECTION = 15
 
+_M = TypeVar("_M", bound=Model)
 
-def _section(key: str, title: str, rows: list[dict[str, str]]) -> dict[str, Any]:
+
+class AgendaItem(TypedDict):
+    text: str
+    detail: str
+    url: str
+
+
+class AgendaSection(TypedDict):
+    key: str
+    title: str
+    items: list[AgendaItem]
+    more: bool  # more items than shown
+
+
+class Agenda(TypedDict):
+    """What `Occurrence.agenda` stores, as JSON (`{}` until one is built)."""
+
+    scope: str
+    sections: list[AgendaSection]
+
+
+def _section(key: str, title: str, rows: list[AgendaItem]) -> AgendaSection:
     more = len(rows) > ITEMS_PER_SECTION
     return {"key": key, "title": title, "items": rows[:ITEMS_PER_SECTION], "more": more}
 
 
-def _limited(queryset: QuerySet[Any]) -> list[Any]:
+def _limited(queryset: QuerySet[_M]) -> list[_M]:
     # One row more than shown tells whether there are more, without a COUNT query.
     return list(queryset[: ITEMS_PER_SECTION + 1])
 
 
-def build_agenda(occurrence: Occurrence) -> dict[str, Any]:
+def build_agenda(occurrence: Occurrence) -> Agenda:
     """The agenda for `occurrence`: four sections, each capped at ITEMS_PER_SECTION.
 
     A one-on-one looks at its department (None for the meetings that look across all).
@@ -58,11 +80,11 @@ def _where(department: Department | None, name: str) -> str:
     return f" ({name})" if department is None else ""
 
 
-def _conflicts(department: Department | None) -> dict[str, Any]:
+def _conflicts(department: Department | None) -> AgendaSection:
     links = AlignmentLink.objects.unmitigated().select_related("initiative", "goal__department")
     if department is not None:
         links = links.filter(goal__department=department)
-    rows = [
+    rows: list[AgendaItem] = [
         {
             "text": f"{link.initiative.title} conflicts with “{link.goal.title}”"
             + _where(department, link.goal.department.name),
@@ -74,11 +96,11 @@ def _conflicts(department: Department | None) -> dict[str, Any]:
     return _section("conflicts", "Unmitigated conflicts", rows)
 
 
-def _goals(department: Department | None) -> dict[str, Any]:
+def _goals(department: Department | None) -> AgendaSection:
     goals = Goal.objects.at_risk().select_related("department")
     if department is not None:
         goals = goals.filter(department=department)
-    rows = [
+    rows: list[AgendaItem] = [
         {
             "text": goal.title + _where(department, goal.department.name),
             "detail": f"{goal.get_status_display()}, {goal.progress_percent} % of the way",
@@ -89,7 +111,7 @@ def _goals(department: Department | None) -> dict[str, Any]:
     return _section("goals", "Goals at risk or off track", rows)
 
 
-def _assessments(department: Department | None) -> dict[str, Any]:
+def _assessments(department: Department | None) -> AgendaSection:
     assessments = (
         ImpactAssessment.objects.counted()
         .awaiting_head()
@@ -97,7 +119,7 @@ def _assessments(department: Department | None) -> dict[str, Any]:
     )
     if department is not None:
         assessments = assessments.filter(department=department)
-    rows = [
+    rows: list[AgendaItem] = [
         {
             "text": f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
             + _where(department, assessment.department.name),
@@ -109,7 +131,7 @@ def _assessments(department: Department | None) -> dict[str, Any]:
     return _section("assessments", "Impact assessments awaiting the head's agreement", rows)
 
 
-def _actions(occurrence: Occurrence, department: Department | None) -> dict[str, Any]:
+def _actions(occurrence: Occurrence, department: Department | None) -> AgendaSection:
     """Open action items from meetings before this one: of its series for a one-on-one."""
     actions = (
         ActionItem.objects.open()
@@ -119,7 +141,7 @@ def _actions(occurrence: Occurrence, department: Department | None) -> dict[str,
     )
     if department is not None:
         actions = actions.filter(occurrence__series=occurrence.series)
-    rows = [
+    rows: list[AgendaItem] = [
         {
             "text": item.title,
             "detail": _action_detail(item),
@@ -142,7 +164,7 @@ def refresh_agenda(occurrence: Occurrence, *, now: dt.datetime | None = None) ->
     occurrence.save(update_fields=["agenda", "agenda_built_at", "updated_at"])
 
 
-def agenda_lines(agenda: dict[str, Any]) -> list[str]:
+def agenda_lines(agenda: Agenda) -> list[str]:
     """The agenda as plain-text lines, for the text part of emails."""
     lines: list[str] = []
     for section in agenda.get("sections", []):

@@ -15,7 +15,9 @@ Runs once: when the CISO already organises a series, nothing is added.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -32,6 +34,9 @@ from alignment.meetings.models import (
 from alignment.meetings.recurrence import Preset, preset_rule
 from departments.models import Department
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 HISTORY = dt.timedelta(days=92)
 BRIEFING_LEAD_MINUTES = 60
 MINUTES = (
@@ -41,14 +46,14 @@ MINUTES = (
 )
 
 
-def _next_slot(now: dt.datetime, zone: Any, minutes: int) -> dt.datetime:
+def _next_slot(now: dt.datetime, zone: ZoneInfo, minutes: int) -> dt.datetime:
     """`minutes` from now, rounded up to the next five minutes, in `zone`."""
     local = timezone.localtime(now + dt.timedelta(minutes=minutes), zone)
     extra = (5 - local.minute % 5) % 5
     return (local + dt.timedelta(minutes=extra)).replace(second=0, microsecond=0)
 
 
-def seed_meetings(users: dict[str, Any], *, now: dt.datetime | None = None) -> None:
+def seed_meetings(users: Mapping[str, User], *, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     ciso = users["ciso"]
     if MeetingSeries.objects.filter(organiser=ciso).exists():
@@ -57,20 +62,24 @@ def seed_meetings(users: dict[str, Any], *, now: dt.datetime | None = None) -> N
     first_day = timezone.localtime(now - HISTORY, zone).date()
     heads = list(Department.objects.select_related("head").order_by("name"))
     for index, department in enumerate(heads):
+        head = department.head
+        # seed_organisation gives each of its departments a head; a department made by
+        # hand without one stops the seed (and its transaction) here.
+        assert head is not None, f"{department} has no head"
         day = first_day + dt.timedelta(days=index)
         while day.weekday() >= 5:
             day += dt.timedelta(days=1)
         series = meeting_services.series_create(
             organiser=ciso,
             kind=MeetingKind.ONE_ON_ONE,
-            title=f"One-on-one: {department.head.get_full_name()} ({department.name})",
+            title=f"One-on-one: {head.get_full_name()} ({department.name})",
             rule=preset_rule(Preset.MONTHLY, day),
             start_date=day,
             start_time=dt.time(10, 0) if index % 2 else dt.time(14, 30),
             time_zone=zone.key,
             duration_minutes=45,
             department=department,
-            leader=department.head,
+            leader=head,
             location="CISO's office",
             now=now,
             since=now - HISTORY,
@@ -120,7 +129,7 @@ def _history(
     done.save()
 
 
-def _senior_leadership(users: dict[str, Any], zone: Any, now: dt.datetime) -> None:
+def _senior_leadership(users: Mapping[str, User], zone: ZoneInfo, now: dt.datetime) -> None:
     day = timezone.localtime(now, zone).date() + dt.timedelta(days=10)
     while day.weekday() != 1:  # a Tuesday
         day += dt.timedelta(days=1)
@@ -139,7 +148,7 @@ def _senior_leadership(users: dict[str, Any], zone: Any, now: dt.datetime) -> No
     )
 
 
-def _briefing(users: dict[str, Any], zone: Any, now: dt.datetime) -> None:
+def _briefing(users: Mapping[str, User], zone: ZoneInfo, now: dt.datetime) -> None:
     start = _next_slot(now, zone, 30)
     meeting_services.series_create(
         organiser=users["ciso"],

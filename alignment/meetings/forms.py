@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alignment.meetings.models import (
@@ -26,6 +27,9 @@ from alignment.meetings.recurrence import Preset, RuleError, normalise, preset_o
 from alignment.meetings.services import Guest
 from departments.models import Department
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -34,17 +38,17 @@ def zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
 
 
-def people() -> Any:
+def people() -> QuerySet[User]:
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
 
 
 class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
@@ -54,7 +58,7 @@ class LeadTimesField(forms.TypedMultipleChoiceField):
         kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         super().__init__(coerce=int, **kwargs)
 
-    def prepare_value(self, value: Any) -> Any:
+    def prepare_value(self, value: object) -> object:
         return [str(v) for v in value] if isinstance(value, list) else value
 
 
@@ -71,6 +75,20 @@ def parse_guests(text: str) -> list[Guest]:
             raise ValidationError(f"{line.strip()!r} is not an email address.") from error
         guests.append(Guest(email=email.lower(), name=name))
     return guests
+
+
+class SeriesFields(TypedDict):
+    """A series' own fields as the form gives them (services.SERIES_FIELDS)."""
+
+    title: str
+    start_date: dt.date
+    start_time: dt.time
+    time_zone: str
+    duration_minutes: int
+    location: str
+    video_link: str
+    rule: str
+    reminder_leads: list[int]
 
 
 class SeriesForm(forms.ModelForm):
@@ -125,9 +143,10 @@ class SeriesForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].required = False
-        self.fields["kind"].choices = MeetingKind.choices  # no empty choice
-        self.fields["kind"].initial = MeetingKind.ONE_ON_ONE
-        series = self.instance
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        kind.choices = MeetingKind.choices  # no empty choice
+        kind.initial = MeetingKind.ONE_ON_ONE
+        series: MeetingSeries = self.instance
         if series.pk and not self.is_bound:
             preset = preset_of(series.rule, series.start_date)
             self.initial["preset"] = preset
@@ -144,13 +163,14 @@ class SeriesForm(forms.ModelForm):
                 if not a.user_id
             )
         if series.pk:
-            self.fields["kind"].disabled = True
+            kind.disabled = True
 
     def clean_guests(self) -> list[Guest]:
         return parse_guests(self.cleaned_data.get("guests", ""))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind, department, leader = data.get("kind"), data.get("department"), data.get("leader")
         if kind == MeetingKind.ONE_ON_ONE:
             if department is None:
@@ -180,22 +200,23 @@ class SeriesForm(forms.ModelForm):
                 self.add_error(field, str(error))
         return data
 
-    def series_changes(self) -> dict[str, Any]:
+    def series_changes(self) -> SeriesFields:
         """The fields the service applies (see meeting_services.SERIES_FIELDS)."""
         data = self.cleaned_data
-        changes = {
-            name: data[name]
-            for name in ("title", "start_date", "start_time", "time_zone", "duration_minutes")
-        }
-        changes |= {"location": data["location"], "video_link": data["video_link"]}
-        changes |= {
+        return {
+            "title": data["title"],
+            "start_date": data["start_date"],
+            "start_time": data["start_time"],
+            "time_zone": data["time_zone"],
+            "duration_minutes": data["duration_minutes"],
+            "location": data["location"],
+            "video_link": data["video_link"],
             "rule": data["rule"],
             "reminder_leads": sorted(data["reminder_leads"], reverse=True),
         }
-        return changes
 
 
-def _leads(user: Any, department: Department) -> bool:
+def _leads(user: User, department: Department) -> bool:
     return department.head_id == user.pk or department.key_leaders.filter(pk=user.pk).exists()
 
 
@@ -211,7 +232,8 @@ class MoveForm(forms.Form):
         self.fields["start_time"].help_text = f"Local time in {zone.key}."
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start_date") and data.get("start_time"):
             local = dt.datetime.combine(data["start_date"], data["start_time"], tzinfo=self.zone)
             data["start"] = local.astimezone(dt.UTC)
@@ -248,10 +270,10 @@ class ActionItemForm(forms.ModelForm):
         labels = {"title": "Action"}
         widgets = {"due_date": DATE}
 
-    def __init__(self, *args: Any, owners: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if owners is not None:
-            self.fields["owner"].queryset = owners
+            cast(PersonChoiceField, self.fields["owner"]).queryset = owners
 
 
 class ResponseForm(forms.Form):

@@ -2,7 +2,7 @@
 
 A series is ONE calendar event: a stable UID, an RRULE, EXDATEs for cancelled meetings and
 RECURRENCE-ID overrides for moved ones. Every REQUEST carries the whole series, with the
-series' SEQUENCE (raised by alignment/meeting_services.py on each significant change),
+series' SEQUENCE (raised by alignment/meetings/services.py on each significant change),
 ORGANIZER, every ATTENDEE, and a VTIMEZONE for each TZID covering the series' dates.
 Cancelling one meeting sends CANCEL with its RECURRENCE-ID; cancelling the series sends
 CANCEL for the UID. When a change moves the whole series (another rule, start or zone),
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from email.mime.base import MIMEBase
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
 from django.core import signing
@@ -37,7 +37,14 @@ from alignment.meetings.models import (
     SeriesAttendee,
     profile_for,
 )
+from alignment.meetings.models.series import MeetingSeriesQuerySet
 from alignment.outbox import with_message_id
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+    from django.contrib.auth.models import User
+    from django.core.mail import EmailMessage
 
 PRODID = "-//Meeting of the Minds//Meetings//EN"
 ANSWER_SALT = "alignment.meetings.answer"
@@ -51,18 +58,31 @@ PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED"}
 # --- Signed answer links ---------------------------------------------------------------
 
 
+class AnswerPayload(TypedDict):
+    """What an answer link carries: attendee, occurrence (None: the series), response."""
+
+    a: int
+    o: int | None
+    r: str
+
+
 def answer_token(attendee: SeriesAttendee, occurrence: Occurrence | None, response: str) -> str:
     """One recipient, one meeting (or the whole series), one answer; expires (ANSWER_MAX_AGE)."""
-    payload = {"a": attendee.pk, "o": occurrence.pk if occurrence else None, "r": response}
+    payload: AnswerPayload = {
+        "a": attendee.pk,
+        "o": occurrence.pk if occurrence else None,
+        "r": response,
+    }
     return signing.dumps(payload, salt=ANSWER_SALT, compress=True)
 
 
-def read_answer_token(token: str) -> dict[str, Any]:
+def read_answer_token(token: str) -> AnswerPayload:
     """The payload; raises signing.BadSignature (or SignatureExpired) when not valid."""
     payload = signing.loads(token, salt=ANSWER_SALT, max_age=ANSWER_MAX_AGE)
     if not isinstance(payload, dict) or payload.get("r") not in PARTSTAT:
         raise signing.BadSignature("Not an answer.")
-    return payload
+    # Signed by answer_token(): the signature vouches for the rest of the shape.
+    return cast(AnswerPayload, payload)
 
 
 def answer_links(attendee: SeriesAttendee, occurrence: Occurrence | None) -> dict[str, str]:
@@ -187,7 +207,7 @@ def _calendar(
     return calendar
 
 
-def with_people(queryset: Any) -> Any:
+def with_people(queryset: MeetingSeriesQuerySet) -> MeetingSeriesQuerySet:
     """Prefetch what building a calendar reads: attendees, their answers, the occurrences."""
     return queryset.select_related("organiser").prefetch_related(
         Prefetch(
@@ -202,14 +222,14 @@ def with_people(queryset: Any) -> Any:
 
 def request_calendar(series: MeetingSeries, *, now: dt.datetime | None = None) -> Calendar:
     """METHOD:REQUEST with the whole series (an invite or an update)."""
-    series = with_people(MeetingSeries.objects).get(pk=series.pk)
+    series = with_people(MeetingSeries.objects.all()).get(pk=series.pk)
     events = _events(series, list(series.attendees.all()), now or timezone.now())
     return _calendar(events, InviteMethod.REQUEST, [series])
 
 
 def cancel_series_calendar(series: MeetingSeries, *, now: dt.datetime | None = None) -> Calendar:
     """METHOD:CANCEL for the whole series (its current UID and SEQUENCE)."""
-    series = with_people(MeetingSeries.objects).get(pk=series.pk)
+    series = with_people(MeetingSeries.objects.all()).get(pk=series.pk)
     event = Event()
     _describe(event, series, now or timezone.now())
     start = calendar_start(series) or series.schedule.local_start()
@@ -224,7 +244,7 @@ def cancel_occurrence_calendar(
     occurrence: Occurrence, *, now: dt.datetime | None = None
 ) -> Calendar:
     """METHOD:CANCEL for one meeting of the series: its RECURRENCE-ID, STATUS:CANCELLED."""
-    series = with_people(MeetingSeries.objects).get(pk=occurrence.series_id)
+    series = with_people(MeetingSeries.objects.all()).get(pk=occurrence.series_id)
     zone = series.zone
     event = Event()
     _describe(event, series, now or timezone.now())
@@ -236,7 +256,7 @@ def cancel_occurrence_calendar(
     return _calendar([event], InviteMethod.CANCEL, [series])
 
 
-def feed_calendar(user: Any, *, now: dt.datetime | None = None) -> Calendar:
+def feed_calendar(user: User, *, now: dt.datetime | None = None) -> Calendar:
     """Every active series the user organises or attends, for a subscribed calendar.
 
     A feed is published, not sent: no METHOD (RFC 5545 §3.7.2), and no invitation workflow.
@@ -303,7 +323,7 @@ def invite_body(
     method: str,
     occurrence: Occurrence | None = None,
 ) -> str:
-    zone = profile_for(attendee.user).zone if attendee.user_id else series.zone
+    zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
     start = occurrence.start if occurrence else calendar_start(series)
     context = {
         "series": series,
@@ -326,8 +346,11 @@ class CalendarEmail(EmailMultiAlternatives):
         super().__init__(*args, **kwargs)
         self.calendar_method = calendar_method
 
-    def _create_mime_attachment(self, content: Any, mimetype: str) -> MIMEBase:
-        part = super()._create_mime_attachment(content, mimetype)
+    def _create_mime_attachment(
+        self, content: str | bytes | Message | EmailMessage, mimetype: str
+    ) -> MIMEBase:
+        # A private hook of Django's EmailMessage (5.2), which django-stubs does not declare.
+        part = super()._create_mime_attachment(content, mimetype)  # type: ignore[misc]
         if mimetype == "text/calendar":
             part.set_param("method", self.calendar_method)
         return part

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+# Untyped until types-python-dateutil joins the test dependencies (pyproject.toml).
 from dateutil.rrule import rrule, rrulestr
 
 UTC = dt.UTC

@@ -58,7 +58,7 @@ def declined(attendee: SeriesAttendee, occurrence: Occurrence) -> bool:
 
 
 def leads_for(attendee: SeriesAttendee, series: MeetingSeries) -> list[int]:
-    if attendee.user_id is None:
+    if attendee.user is None:
         return list(series.reminder_leads)
     return profile_for(attendee.user).leads_for(series.reminder_leads)
 
@@ -101,8 +101,8 @@ def sync_reminders(
         rows = existing[occurrence.pk]
         cancel += [r.pk for key, r in rows.items() if key not in want and r.status in OPEN]
         for (attendee_id, lead), due in want.items():
-            row = rows.get((attendee_id, lead))
-            if row is None:
+            current = rows.get((attendee_id, lead))
+            if current is None:
                 create.append(
                     Reminder(
                         occurrence=occurrence,
@@ -112,8 +112,8 @@ def sync_reminders(
                         next_attempt_at=due,
                     )
                 )
-            elif _needs_rescheduling(row, due, now):
-                _reschedule(row, due)
+            elif _needs_rescheduling(current, due, now):
+                _reschedule(current, due)
     if cancel:
         Reminder.objects.filter(pk__in=cancel, status__in=OPEN).update(
             status=OutboxStatus.CANCELLED, lease_until=None, claim_token=""
@@ -181,7 +181,7 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
     if declined(attendee, occurrence) or _superseded(row, now):
         return OutboxStatus.SKIPPED
     series = occurrence.series
-    zone = profile_for(attendee.user).zone if attendee.user_id else series.zone
+    zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
     context = {
         "series": series,
         "occurrence": occurrence,

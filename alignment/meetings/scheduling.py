@@ -7,7 +7,8 @@ skipped (a database uniqueness backs this), and an organiser has one joint meeti
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,10 +18,13 @@ from alignment.meetings.recurrence import Preset, preset_rule
 from alignment.meetings.services import series_create
 from departments.models import Department
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 ONE_ON_ONE_SLOTS = (dt.time(10, 0), dt.time(11, 30), dt.time(14, 0), dt.time(15, 30))
 
 
-def _next_monday(now: dt.datetime, zone: Any) -> dt.date:
+def _next_monday(now: dt.datetime, zone: ZoneInfo) -> dt.date:
     today = timezone.localtime(now, zone).date()
     return today + dt.timedelta(days=7 - today.weekday())
 
@@ -34,9 +38,9 @@ def _business_day(first: dt.date, offset: int) -> dt.date:
     return day
 
 
-def key_leaders() -> list[tuple[Department, Any]]:
+def key_leaders() -> list[tuple[Department, User]]:
     """(department, leader) for every head and key leader, heads first."""
-    pairs = []
+    pairs: list[tuple[Department, User]] = []
     for department in Department.objects.select_related("head").prefetch_related("key_leaders"):
         people = [department.head, *department.key_leaders.all()]
         seen: set[int] = set()
@@ -48,7 +52,7 @@ def key_leaders() -> list[tuple[Department, Any]]:
 
 
 @transaction.atomic
-def schedule_one_on_ones(*, organiser: Any, now: dt.datetime | None = None) -> list[MeetingSeries]:
+def schedule_one_on_ones(*, organiser: User, now: dt.datetime | None = None) -> list[MeetingSeries]:
     """A monthly one-on-one with every key leader who has none yet, at staggered slots.
 
     Slots run from next Monday, four per business day, in the organiser's time zone;
@@ -87,7 +91,7 @@ def schedule_one_on_ones(*, organiser: Any, now: dt.datetime | None = None) -> l
 
 @transaction.atomic
 def schedule_joint_meeting(
-    *, organiser: Any, now: dt.datetime | None = None
+    *, organiser: User, now: dt.datetime | None = None
 ) -> tuple[MeetingSeries, bool]:
     """A quarterly meeting of all department heads; (series, created). Once per organiser."""
     now = now or timezone.now()
@@ -104,7 +108,7 @@ def schedule_joint_meeting(
     first_of_next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     # The first Thursday of next month.
     day = first_of_next_month + dt.timedelta(days=(3 - first_of_next_month.weekday()) % 7)
-    heads = [d.head for d in Department.objects.select_related("head") if d.head_id]
+    heads = [d.head for d in Department.objects.select_related("head") if d.head is not None]
     series = series_create(
         organiser=organiser,
         kind=MeetingKind.JOINT,

@@ -3,7 +3,7 @@
 Each one runs in a transaction and enqueues an outbox sweep for after the commit, so the
 invites and reminders it queued go out within seconds, and within a minute anyway (beat).
 
-Calendar identity (alignment/invites.py): every significant change raises the series'
+Calendar identity (alignment/meetings/invites.py): every significant change raises the series'
 SEQUENCE and sends the whole series again; a change of rule, first start or zone "moves"
 the series: the old UID is cancelled and a new one starts now.
 """
@@ -11,9 +11,9 @@ the series: the old UID is cancelled and a new one starts now.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +34,9 @@ from alignment.meetings.models.series import new_uid
 from departments.models import Department
 from departments.versioning import lock_version, save_versioned
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 TIMING_FIELDS = ("rule", "start_date", "start_time", "time_zone")
 DETAIL_FIELDS = ("title", "duration_minutes", "location", "video_link")
 SERIES_FIELDS = (*TIMING_FIELDS, *DETAIL_FIELDS, "reminder_leads")
@@ -49,7 +52,7 @@ class Guest:
 
 
 def _set_attendees(
-    series: MeetingSeries, users: Iterable[Any], guests: Iterable[Guest]
+    series: MeetingSeries, users: Iterable[User | None], guests: Iterable[Guest]
 ) -> tuple[list[SeriesAttendee], list[SeriesAttendee]]:
     """Make the attendee list exactly `users` + `guests` (+ the organiser); (added, removed)."""
     want_users = {u.pk: u for u in users if u is not None}
@@ -87,7 +90,7 @@ def _future(series: MeetingSeries, now: dt.datetime) -> list[Occurrence]:
 @transaction.atomic
 def series_create(
     *,
-    organiser: Any,
+    organiser: User,
     kind: str,
     title: str,
     rule: str,
@@ -96,8 +99,8 @@ def series_create(
     time_zone: str,
     duration_minutes: int = 45,
     department: Department | None = None,
-    leader: Any = None,
-    users: Sequence[Any] = (),
+    leader: User | None = None,
+    users: Sequence[User] = (),
     guests: Sequence[Guest] = (),
     location: str = "",
     video_link: str = "",
@@ -177,8 +180,8 @@ def _send_cancel(
 def series_change(
     series: MeetingSeries,
     *,
-    changes: dict[str, Any],
-    users: Sequence[Any] | None = None,
+    changes: Mapping[str, object],
+    users: Sequence[User] | None = None,
     guests: Sequence[Guest] | None = None,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
@@ -198,42 +201,80 @@ def series_change(
     now = now or timezone.now()
     stored = MeetingSeries.objects.select_for_update().get(pk=series.pk)
     lock_version(stored, expected_version)
-    unknown = set(changes) - set(SERIES_FIELDS)
-    if unknown:
-        raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
-    moved = any(f in changes and changes[f] != getattr(stored, f) for f in TIMING_FIELDS)
-    detailed = any(f in changes and changes[f] != getattr(stored, f) for f in DETAIL_FIELDS)
+    _refuse_unknown_fields(changes)
+    moved = _differs(stored, changes, TIMING_FIELDS)
+    detailed = _differs(stored, changes, DETAIL_FIELDS)
     if moved:
-        stored.sequence += 1
-        stored.save(update_fields=["sequence"])
-        note = " (replaced by a new series)"
-        _send_cancel(stored, invites.invitees(stored), now=now, note=note)
-    for name, value in changes.items():
-        setattr(stored, name, value)
-    stored.full_clean()
-    if moved:
-        stored.uid, stored.sequence, stored.uid_since = new_uid(), 0, now
-    added, removed = [], []
-    if users is not None or guests is not None:
-        current_users = [a.user for a in stored.attendees.select_related("user") if a.user_id]
-        current_guests = [Guest(a.email, a.name) for a in stored.attendees.filter(user=None)]
-        added, removed = _set_attendees(
-            stored,
-            current_users if users is None else users,
-            current_guests if guests is None else guests,
-        )
+        _cancel_old_uid(stored, now=now)
+    _apply_changes(stored, changes, moved=moved, now=now)
+    added, removed = _replace_attendees(stored, users, guests)
     if not moved and (detailed or added or removed):
         stored.sequence += 1
     save_versioned(stored)
-    if removed and not moved:
-        _send_cancel(stored, [a for a in removed if not a.is_organiser], now=now)
-    SeriesAttendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
+    _remove_attendees(stored, removed, moved=moved, now=now)
     materialise_series(stored, now=now, drop_overrides=moved)
     reminders.sync_reminders(stored, _future(stored, now), now=now)
     if moved or detailed or added or removed:
         _send_request(stored, invites.invitees(stored), now=now, first=moved)
     outbox.sweep_soon()
     return stored
+
+
+def _refuse_unknown_fields(changes: Mapping[str, object]) -> None:
+    unknown = set(changes) - set(SERIES_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
+
+
+def _differs(stored: MeetingSeries, changes: Mapping[str, object], fields: Iterable[str]) -> bool:
+    """Whether `changes` gives any of `fields` a value other than the stored one."""
+    return any(f in changes and changes[f] != getattr(stored, f) for f in fields)
+
+
+def _cancel_old_uid(stored: MeetingSeries, *, now: dt.datetime) -> None:
+    """The series moves to a new UID: its invitees get a CANCEL for the old one first."""
+    stored.sequence += 1
+    stored.save(update_fields=["sequence"])
+    note = " (replaced by a new series)"
+    _send_cancel(stored, invites.invitees(stored), now=now, note=note)
+
+
+def _apply_changes(
+    stored: MeetingSeries, changes: Mapping[str, object], *, moved: bool, now: dt.datetime
+) -> None:
+    """Set and validate the new values (unsaved); a moved series starts a new UID now."""
+    for name, value in changes.items():
+        setattr(stored, name, value)
+    stored.full_clean()
+    if moved:
+        stored.uid, stored.sequence, stored.uid_since = new_uid(), 0, now
+
+
+def _replace_attendees(
+    stored: MeetingSeries, users: Sequence[User] | None, guests: Sequence[Guest] | None
+) -> tuple[list[SeriesAttendee], list[SeriesAttendee]]:
+    """(added, removed) for the new attendee list; a part not given (None) stays as it is.
+
+    The removed rows still exist: `_remove_attendees` tells them and deletes them.
+    """
+    if users is None and guests is None:
+        return [], []
+    current_users = [a.user for a in stored.attendees.select_related("user") if a.user_id]
+    current_guests = [Guest(a.email, a.name) for a in stored.attendees.filter(user=None)]
+    return _set_attendees(
+        stored,
+        current_users if users is None else users,
+        current_guests if guests is None else guests,
+    )
+
+
+def _remove_attendees(
+    stored: MeetingSeries, removed: list[SeriesAttendee], *, moved: bool, now: dt.datetime
+) -> None:
+    """A removed attendee gets a CANCEL (after a move, the old UID's CANCEL was theirs)."""
+    if removed and not moved:
+        _send_cancel(stored, [a for a in removed if not a.is_organiser], now=now)
+    SeriesAttendee.objects.filter(pk__in=[a.pk for a in removed]).delete()
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,9 @@ from departments import roles
 from departments.models import Department
 from objectives.models import Initiative, counted
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class Agreement(models.TextChoices):
     PENDING = "pending", "Awaiting the head"
@@ -27,7 +30,7 @@ class Agreement(models.TextChoices):
 
 
 class ImpactAssessmentQuerySet(models.QuerySet["ImpactAssessment"]):
-    def visible_to(self, user: Any) -> ImpactAssessmentQuerySet:
+    def visible_to(self, user: User) -> ImpactAssessmentQuerySet:
         if roles.reads_everything(user):
             return self
         return self.filter(department__in=roles.member_department_ids(user))
@@ -127,7 +130,7 @@ class ImpactAssessment(models.Model):
         self.head_answered_at = at
 
 
-def get_assessment_for(user: Any, pk: int, *, write: bool = False) -> ImpactAssessment:
+def get_assessment_for(user: User, pk: int, *, write: bool = False) -> ImpactAssessment:
     assessment = get_object_or_404(
         ImpactAssessment.objects.select_related("initiative", "department"), pk=pk
     )
@@ -138,7 +141,7 @@ def get_assessment_for(user: Any, pk: int, *, write: bool = False) -> ImpactAsse
     return assessment
 
 
-def get_assessment_to_answer(user: Any, pk: int) -> ImpactAssessment:
+def get_assessment_to_answer(user: User, pk: int) -> ImpactAssessment:
     """The assessment, if `user` heads its department: 404 if they may not see it, else 403."""
     assessment = get_assessment_for(user, pk)
     if not roles.heads(user, assessment.department):

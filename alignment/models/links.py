@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -15,6 +15,9 @@ from departments import roles
 from departments.models import Goal
 from objectives.models import Initiative, counted
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class Relation(models.TextChoices):
     SUPPORTS = "supports", "Supports"
@@ -22,8 +25,15 @@ class Relation(models.TextChoices):
     CONFLICTS = "conflicts", "Conflicts"
 
 
+def unmitigated(prefix: str = "") -> Q:
+    """A conflict without a mitigation; whitespace-only counts as none, exactly as
+    `AlignmentLink.is_unmitigated_conflict` reads it. `prefix` reaches the link from
+    another model (`"links__"`, `"goals__links__"`)."""
+    return Q(**{f"{prefix}relation": Relation.CONFLICTS, f"{prefix}mitigation__regex": r"^\s*$"})
+
+
 class AlignmentLinkQuerySet(models.QuerySet["AlignmentLink"]):
-    def visible_to(self, user: Any) -> AlignmentLinkQuerySet:
+    def visible_to(self, user: User) -> AlignmentLinkQuerySet:
         if roles.reads_everything(user):
             return self
         return self.filter(goal__department__in=roles.member_department_ids(user))
@@ -40,8 +50,7 @@ class AlignmentLinkQuerySet(models.QuerySet["AlignmentLink"]):
 
     def unmitigated(self) -> AlignmentLinkQuerySet:
         """Conflicts without a mitigation: the ones the programme must not leave open."""
-        # Whitespace-only counts as empty, exactly as `is_unmitigated_conflict` reads it.
-        return self.conflicts().filter(mitigation__regex=r"^\s*$")
+        return self.filter(unmitigated())
 
 
 class AlignmentLink(models.Model):
@@ -76,7 +85,7 @@ class AlignmentLink(models.Model):
         return self.relation == Relation.CONFLICTS and not self.mitigation.strip()
 
 
-def get_link_for(user: Any, pk: int, *, write: bool = False) -> AlignmentLink:
+def get_link_for(user: User, pk: int, *, write: bool = False) -> AlignmentLink:
     link = get_object_or_404(
         AlignmentLink.objects.select_related("initiative", "goal__department"), pk=pk
     )

@@ -8,21 +8,40 @@ these inclusion tags. Each starts from what the requesting user may see.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django import template
+from django.template import Context
 
 from alignment import friction
 from alignment.forms import AssessmentAnswerForm
+from alignment.friction import Friction
 from alignment.models import AlignmentLink, ImpactAssessment
 from departments import roles
+from departments.models import Department, Goal
+from objectives.models import Initiative
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 register = template.Library()
 
 
+def _user(context: Context) -> User:
+    # These tags render on pages behind the login only.
+    user: User = context["request"].user
+    return user
+
+
+class AssessmentRow(TypedDict):
+    a: ImpactAssessment
+    form: AssessmentAnswerForm | None
+    load: Friction | None
+
+
 @register.inclusion_tag("alignment/_links.html", takes_context=True)
-def goal_links(context: dict[str, Any], goal: Any) -> dict[str, Any]:
-    user = context["request"].user
+def goal_links(context: Context, goal: Goal) -> dict[str, object]:
+    user = _user(context)
     links = (
         AlignmentLink.objects.visible_to(user)
         .filter(goal=goal)
@@ -33,8 +52,8 @@ def goal_links(context: dict[str, Any], goal: Any) -> dict[str, Any]:
 
 
 @register.inclusion_tag("alignment/_links.html", takes_context=True)
-def initiative_links(context: dict[str, Any], initiative: Any) -> dict[str, Any]:
-    user = context["request"].user
+def initiative_links(context: Context, initiative: Initiative) -> dict[str, object]:
+    user = _user(context)
     links = (
         AlignmentLink.objects.visible_to(user)
         .filter(initiative=initiative)
@@ -45,10 +64,10 @@ def initiative_links(context: dict[str, Any], initiative: Any) -> dict[str, Any]
 
 
 def _assessment_rows(
-    user: Any, assessments: Iterable[ImpactAssessment], loads: dict[int, Any] | None = None
-) -> list[dict[str, Any]]:
+    user: User, assessments: Iterable[ImpactAssessment], loads: dict[int, Friction] | None = None
+) -> list[AssessmentRow]:
     """One row per assessment: the head of its department gets an answer form in it."""
-    rows = []
+    rows: list[AssessmentRow] = []
     for a in assessments:
         form = None
         if roles.heads(user, a.department):
@@ -59,9 +78,9 @@ def _assessment_rows(
 
 
 @register.inclusion_tag("alignment/_assessments.html", takes_context=True)
-def department_assessments(context: dict[str, Any], department: Any) -> dict[str, Any]:
+def department_assessments(context: Context, department: Department) -> dict[str, object]:
     """The department's impact assessments, its friction budget, and the head's answers."""
-    user = context["request"].user
+    user = _user(context)
     assessments = (
         ImpactAssessment.objects.visible_to(user)
         .filter(department=department)
@@ -78,9 +97,9 @@ def department_assessments(context: dict[str, Any], department: Any) -> dict[str
 
 
 @register.inclusion_tag("alignment/_assessments.html", takes_context=True)
-def initiative_assessments(context: dict[str, Any], initiative: Any) -> dict[str, Any]:
+def initiative_assessments(context: Context, initiative: Initiative) -> dict[str, object]:
     """The initiative's impact on each department, with each department's whole load."""
-    user = context["request"].user
+    user = _user(context)
     assessments = list(
         ImpactAssessment.objects.visible_to(user)
         .filter(initiative=initiative)
@@ -99,8 +118,8 @@ def initiative_assessments(context: dict[str, Any], initiative: Any) -> dict[str
 # `{% goal_links goal %}` costs one query per goal; a page listing a whole department
 # uses this instead: one query for every visible link of its goals, grouped by goal.
 @register.inclusion_tag("alignment/_department_links.html", takes_context=True)
-def department_links(context: dict[str, Any], department: Any) -> dict[str, Any]:
-    user = context["request"].user
+def department_links(context: Context, department: Department) -> dict[str, object]:
+    user = _user(context)
     links = (
         AlignmentLink.objects.visible_to(user)
         .filter(goal__department=department)

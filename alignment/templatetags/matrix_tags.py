@@ -7,9 +7,10 @@ apps never import alignment, so the box comes from here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
+from django.template import Context
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -18,6 +19,10 @@ from alignment.models import AlignmentLink
 from departments import roles
 from departments.models import Goal
 from departments.templatetags.department_tags import status_badge
+from objectives.models import Initiative
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 register = template.Library()
 
@@ -42,12 +47,12 @@ def relation_badge(link: AlignmentLink | None) -> SafeString:
 
 
 @register.inclusion_tag("alignment/_link_search.html", takes_context=True)
-def link_search(context: dict[str, Any], subject: Any) -> dict[str, Any]:
+def link_search(context: Context, subject: Initiative | Goal) -> dict[str, object]:
     """The search box that links `subject` (an initiative or a goal) to the other side.
 
     Shown to the security team only; the search and link views check that again.
     """
-    user = context["request"].user
+    user: User = context["request"].user  # the pages showing the box are behind the login
     if isinstance(subject, Goal):
         side, url = "goal", reverse("alignment:initiative-search", args=[subject.pk])
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -124,7 +123,9 @@ def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpRespons
     return _render_editor(request, form)
 
 
-def _row_context(request: HtmxHttpRequest, assessment: ImpactAssessment, **extra: Any) -> dict:
+def _row_context(
+    request: HtmxHttpRequest, assessment: ImpactAssessment, **extra: object
+) -> dict[str, object]:
     show = request.POST.get("show") if request.POST.get("show") == "department" else "initiative"
     load = friction.for_department(assessment.department) if show == "department" else None
     return {

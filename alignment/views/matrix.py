@@ -6,8 +6,8 @@ links. A department head sees their own department only (404 for any other).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
@@ -55,7 +55,7 @@ def matrix(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         objective=chosen.get("objective"),
         only_linked=chosen.get("only_linked", False),
     )
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "department": department,
         "matrix": table,
         "can_edit": roles.is_ciso(request.user),
@@ -88,7 +88,7 @@ def matrix_cell(
     department, initiative, goal = _cell_objects(request, slug, initiative_id, goal_id)
     matrix_url = reverse("alignment:matrix", args=[department.slug])
     link = link_between(initiative, goal)
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "department": department,
         "initiative": initiative,
         "goal": goal,
@@ -129,12 +129,13 @@ def heatmap(request: HtmxHttpRequest) -> HttpResponse:
 
 @dataclass
 class SearchResult:
-    """One line of a type-ahead search: the pair, its current link and the quick form."""
+    """One line of a type-ahead search: the pair, its current link and the quick form
+    (always a QuickLinkForm; `link_create` picks the class at run time, hence the base type)."""
 
     initiative: Initiative
     goal: Goal
     link: AlignmentLink | None
-    form: QuickLinkForm
+    form: LinkForm
     side: str
     saved: bool = False
 
@@ -145,7 +146,12 @@ class SearchResult:
 
 
 def _pair_form(
-    form_class: type[LinkForm], data: Any, initiative: Initiative, goal: Goal, side: str, link: Any
+    form_class: type[LinkForm],
+    data: Mapping[str, object] | None,
+    initiative: Initiative,
+    goal: Goal,
+    side: str,
+    link: AlignmentLink | None,
 ) -> LinkForm:
     """A link form whose ids are unique on a page listing several results."""
     target = goal if side == "initiative" else initiative
@@ -155,14 +161,23 @@ def _pair_form(
 
 
 def _result(
-    initiative: Initiative, goal: Goal, link: AlignmentLink | None, side: str, **kw: Any
+    initiative: Initiative,
+    goal: Goal,
+    link: AlignmentLink | None,
+    side: str,
+    *,
+    form: LinkForm | None = None,
+    saved: bool = False,
 ) -> SearchResult:
-    form = kw.pop("form", None) or _pair_form(QuickLinkForm, None, initiative, goal, side, link)
-    return SearchResult(initiative=initiative, goal=goal, link=link, form=form, side=side, **kw)
+    if form is None:
+        form = _pair_form(QuickLinkForm, None, initiative, goal, side, link)
+    return SearchResult(
+        initiative=initiative, goal=goal, link=link, form=form, side=side, saved=saved
+    )
 
 
 def _search_response(
-    request: HtmxHttpRequest, subject: Any, side: str, results: list[SearchResult]
+    request: HtmxHttpRequest, subject: Initiative | Goal, side: str, results: list[SearchResult]
 ) -> HttpResponse:
     view = "alignment:goal-search" if side == "initiative" else "alignment:initiative-search"
     context = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
@@ -37,7 +37,7 @@ class GoalChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.department.name}: {obj.title}"
 
 
-class CaseForm(VersionedModelForm):
+class CaseForm(VersionedModelForm[BusinessCase]):
     horizon_years = horizon_field()
     discount_rate = discount_field()
     business_goals = GoalChoiceField(
@@ -71,10 +71,11 @@ class CaseForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        case = self.instance
+        case: BusinessCase = self.instance
         offered = set(sources.supporting_goal_ids(case.initiative))
         offered |= {goal.pk for goal in case.business_goals.all()} if case.pk else set()
-        self.fields["business_goals"].queryset = (
+        goals = cast(GoalChoiceField, self.fields["business_goals"])
+        goals.queryset = (
             Goal.objects.filter(pk__in=offered)
             .select_related("department")
             .order_by("department__name", "title")
@@ -98,7 +99,8 @@ class CaseForm(VersionedModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for cia in ("confidentiality", "integrity", "availability"):
             if data.get(f"serves_{cia}") and not (data.get(f"{cia}_how") or "").strip():
                 self.add_error(f"{cia}_how", f"Say in a sentence how the case serves {cia}.")

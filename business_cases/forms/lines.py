@@ -4,11 +4,13 @@ and the formsets that hold them, which `formsets_for()` builds for a case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crispy_forms.layout import Column, Div, Field, Layout, Row
 from django import forms
+from django.db import models
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from business_cases.forms.fields import money, plain_helper, rate
@@ -20,6 +22,10 @@ from business_cases.models import (
     RiskScenario,
     UserImpactLine,
 )
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import QueryDict
 
 
 class LineForm(forms.ModelForm):
@@ -152,7 +158,8 @@ class ScenarioForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name, label in (
             ("sle", "SLE"),
             ("aro_before", "ARO before"),
@@ -187,15 +194,15 @@ class ExistingLineField(forms.ModelChoiceField):
     Only lines of this case are there, so an id from another case is an invalid choice.
     """
 
-    def __init__(self, *args: Any, formset: BaseInlineFormSet, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, formset: LineFormSet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.formset = formset
 
-    def to_python(self, value: Any) -> Any:
+    def to_python(self, value: object) -> models.Model | None:
         if value in self.empty_values:
             return None
         try:
-            key = self.queryset.model._meta.pk.to_python(value)
+            key = self.formset._pk_field.to_python(value)
         except forms.ValidationError:
             key = None
         found = self.formset._existing_object(key) if key is not None else None
@@ -209,10 +216,15 @@ class ExistingLineField(forms.ModelChoiceField):
 class LineFormSet(BaseInlineFormSet):
     """Inline formset whose queries do not grow with its rows (see ExistingLineField)."""
 
+    # Django's own, which django-stubs does not declare: the model's primary key (set by
+    # add_fields), and a line looked up among the formset's lines (one query for all).
+    _pk_field: models.Field
+    _existing_object: Callable[[object], models.Model | None]
+
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         name = self._pk_field.name
-        field = form.fields[name]
+        field = cast(forms.ModelChoiceField, form.fields[name])
         form.fields[name] = ExistingLineField(
             field.queryset,
             formset=self,
@@ -227,17 +239,17 @@ class LineFormSet(BaseInlineFormSet):
 class CostLineFormSet(LineFormSet):
     """The lines the user keeps; people-time from impact assessments is kept by the app."""
 
-    def get_queryset(self) -> Any:
+    def get_queryset(self) -> QuerySet[CostLine]:
         # Cached like the parent's: the formset asks for it once per form.
         if not hasattr(self, "_manual_lines"):
             self._manual_lines = super().get_queryset().filter(source_department__isnull=True)
         return self._manual_lines
 
 
-def formsets_for(case: BusinessCase, data: Any = None) -> dict[str, BaseInlineFormSet]:
+def formsets_for(case: BusinessCase, data: QueryDict | None = None) -> dict[str, BaseInlineFormSet]:
     """The editor's four formsets, bound to `data` when given, keyed by their prefix."""
     default_rate = LoadedRate.default_rate()  # pre-filled in new end-user lines
-    classes = {
+    classes: dict[str, type[BaseInlineFormSet]] = {
         "costs": inlineformset_factory(
             BusinessCase, CostLine, form=CostLineForm, formset=CostLineFormSet, extra=1
         ),

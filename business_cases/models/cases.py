@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,6 +23,10 @@ from departments import roles
 from departments.models import Goal
 from objectives.models import Initiative
 
+if TYPE_CHECKING:
+    from business_cases.snapshots import Snapshot
+    from departments.roles import AnyUser
+
 
 class CaseStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -40,7 +44,7 @@ DECIDED = {CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.REVISION_REQUEST
 
 
 class BusinessCaseQuerySet(models.QuerySet["BusinessCase"]):
-    def visible_to(self, user: Any) -> BusinessCaseQuerySet:
+    def visible_to(self, user: AnyUser) -> BusinessCaseQuerySet:
         """Security team, executives and administrators; department heads see no cases."""
         return self if roles.reads_everything(user) else self.none()
 
@@ -179,7 +183,7 @@ class BusinessCase(models.Model):
     def sensitivity(self) -> dict[finance.Estimate, finance.CaseFigures]:
         return finance.sensitivity(self.inputs())
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> Snapshot:
         """The figures as strings, for the decision row: what exactly was decided."""
         return snapshots.take(self)
 
@@ -197,7 +201,7 @@ class BusinessCase(models.Model):
         return costs and benefits
 
 
-def get_case_for(user: Any, pk: int, *, write: bool = False) -> BusinessCase:
+def get_case_for(user: AnyUser, pk: int, *, write: bool = False) -> BusinessCase:
     """The case with its lines, or 404 if the user may not see cases, or 403 if they may
     not change them (`write`: the security team). Whether the case's state allows a
     change is the caller's question (`case.is_editable`)."""
@@ -209,7 +213,7 @@ def get_case_for(user: Any, pk: int, *, write: bool = False) -> BusinessCase:
     return case
 
 
-def get_case_to_decide(user: Any, pk: int) -> BusinessCase:
+def get_case_to_decide(user: AnyUser, pk: int) -> BusinessCase:
     """The case, if `user` is an executive: 404 if they may not see it, else 403."""
     case = get_case_for(user, pk)
     if not roles.is_executive(user):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from decimal import Decimal
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -22,7 +22,7 @@ class Line(models.Model):
     class Meta:
         abstract = True
 
-    def validate_constraints(self, exclude: Any = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         return None
 
 
@@ -259,10 +259,10 @@ class UserImpactLine(Line):
 
 def case_inputs(
     *,
-    cost_lines: Any,
-    scenarios: Any,
-    benefit_lines: Any,
-    user_impacts: Any,
+    cost_lines: Iterable[CostLine],
+    scenarios: Iterable[RiskScenario],
+    benefit_lines: Iterable[BenefitLine],
+    user_impacts: Iterable[UserImpactLine],
     horizon_years: int,
     discount_rate: Decimal,
 ) -> finance.CaseInputs:

@@ -45,7 +45,7 @@ class LoadedRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        who = self.department.name if self.department_id else "Default"
+        who = self.department.name if self.department is not None else "Default"
         return f"{who}: {self.hourly_rate}/h"
 
     @classmethod

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
 from django.conf import settings
@@ -17,6 +17,9 @@ from django.utils.html import format_html
 from business_cases import finance, portfolio
 from business_cases.models import BusinessCase
 from departments import roles
+
+if TYPE_CHECKING:
+    from objectives.models import Initiative
 
 register = template.Library()
 
@@ -35,7 +38,7 @@ def _whole(value: Decimal) -> str:
 
 
 @register.filter
-def money(value: Any, currency: str | None = None) -> str:
+def money(value: finance.Figure | None, currency: str | None = None) -> str:
     """`86,700 EUR`; a figure that is not meaningful says so."""
     if isinstance(value, finance.NotMeaningful) or value is None:
         return NOT_MEANINGFUL
@@ -43,7 +46,7 @@ def money(value: Any, currency: str | None = None) -> str:
 
 
 @register.filter
-def amount(value: Any) -> str:
+def amount(value: finance.Figure | None) -> str:
     """`86,700`: money where the column or caption already names the currency."""
     if isinstance(value, finance.NotMeaningful) or value is None:
         return NOT_MEANINGFUL
@@ -51,7 +54,7 @@ def amount(value: Any) -> str:
 
 
 @register.filter
-def percent(value: Any) -> str:
+def percent(value: finance.Figure) -> str:
     """A ratio as a percentage: 0.7993 → `79.9 %`."""
     if not isinstance(value, Decimal):
         return NOT_MEANINGFUL
@@ -59,7 +62,7 @@ def percent(value: Any) -> str:
 
 
 @register.filter
-def months(value: Any) -> str:
+def months(value: finance.Figure) -> str:
     if not isinstance(value, Decimal):
         return NOT_MEANINGFUL
     return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} months"
@@ -79,7 +82,7 @@ def snapshot_value(text: str, kind: str) -> str:
 
 
 @register.filter
-def signed_change(value: Any, kind: str) -> str:
+def signed_change(value: Decimal | None, kind: str) -> str:
     """`+6,000`, `−25.0 points` (a ROSI change is in percentage points); nothing if unchanged."""
     if value is None or value == 0:
         return ""
@@ -93,13 +96,13 @@ def signed_change(value: Any, kind: str) -> str:
 
 
 @register.filter
-def reason(value: Any) -> str:
+def reason(value: finance.Figure) -> str:
     """Why a figure is not meaningful, or nothing."""
     return value.reason if isinstance(value, finance.NotMeaningful) else ""
 
 
 @register.filter
-def negative(value: Any) -> bool:
+def negative(value: finance.Figure) -> bool:
     return isinstance(value, Decimal) and value < 0
 
 
@@ -111,7 +114,7 @@ def case_status(case: BusinessCase) -> str:
 
 
 @register.inclusion_tag("business_cases/_budget.html", takes_context=True)
-def budget_requested_vs_approved(context: dict[str, Any]) -> dict[str, Any]:
+def budget_requested_vs_approved(context: template.Context) -> dict[str, object]:
     """Budget requested (awaiting a decision) against budget approved, as TCO."""
     user = context["request"].user
     budget = portfolio.budget_summary(user)
@@ -127,7 +130,9 @@ def budget_requested_vs_approved(context: dict[str, Any]) -> dict[str, Any]:
 
 
 @register.inclusion_tag("business_cases/_initiative_cases.html", takes_context=True)
-def initiative_business_cases(context: dict[str, Any], initiative: Any) -> dict[str, Any]:
+def initiative_business_cases(
+    context: template.Context, initiative: Initiative
+) -> dict[str, object]:
     """The initiative's business cases, with figures, for those who may see cases."""
     user = context["request"].user
     cases = BusinessCase.objects.visible_to(user).filter(initiative=initiative).with_lines()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.html import format_html
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 register = template.Library()
 
@@ -70,9 +74,8 @@ def sparkline(values: Sequence[Decimal | float], label: str = "trend") -> str:
 
 
 @register.filter
-def person(user: object) -> str:
+def person(user: User | None) -> str:
     """A user's full name, else their username, else a dash (for an empty owner)."""
     if user is None:
         return "—"
-    full_name = user.get_full_name()  # type: ignore[attr-defined]
-    return full_name or user.username  # type: ignore[attr-defined]
+    return user.get_full_name() or user.username

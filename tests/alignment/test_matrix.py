@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alignment.matrix import build_matrix, counters_for
+from alignment import figures
+from alignment.matrix import build_matrix, counters_for, with_conflict_counts
 from alignment.models import AlignmentLink, Relation
+from departments.models import Department
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -515,6 +517,17 @@ def test_counters_count_goals_supported_and_each_relation(dept_a: Any, scene: Sc
     assert (counters.supports, counters.neutral, counters.conflicts) == (2, 0, 2)
     assert counters.unmitigated == 1
     assert counters.coverage_percent == 50
+
+
+def test_a_whitespace_mitigation_is_unmitigated_in_the_matrix_as_on_the_dashboard(
+    dept_a: Any, scene: Scene
+) -> None:
+    factories.LinkFactory(
+        initiative=scene.sso, goal=scene.deploys, relation=Relation.CONFLICTS, mitigation="  \n"
+    )
+    dashboard_count = figures.unmitigated_conflicts().filter(goal__department=dept_a).count()
+    tab = with_conflict_counts(Department.objects.filter(pk=dept_a.pk)).get()
+    assert counters_for(dept_a).unmitigated == dashboard_count == tab.unmitigated_count == 2
 
 
 def test_counters_of_a_department_without_goals_are_zero(dept_a: Any) -> None:

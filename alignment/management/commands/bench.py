@@ -12,7 +12,7 @@ import statistics
 import time
 import tracemalloc
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -27,6 +27,9 @@ from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments.models import CheckIn, Department, Goal
 from departments.roles import SECURITY_GROUP
 from objectives.models import Initiative, SecurityObjective
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 RELATIONS = [Relation.SUPPORTS, Relation.NEUTRAL, Relation.CONFLICTS, Relation.SUPPORTS]
 
@@ -52,7 +55,7 @@ class Command(BaseCommand):
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
     @transaction.atomic
-    def build(self, options: dict[str, Any]) -> Any:
+    def build(self, options: dict[str, Any]) -> User:
         started = time.perf_counter()
         user = get_user_model().objects.create_user("bench-ciso", password="x")
         user.groups.add(Group.objects.get_or_create(name=SECURITY_GROUP)[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -16,6 +16,9 @@ from simple_history.models import HistoricalRecords
 
 from alignment.meetings.models.series import Occurrence, SeriesAttendee, may_take_notes
 from departments import roles
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Decision(models.Model):
@@ -36,7 +39,7 @@ class Decision(models.Model):
 
 
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
-    def visible_to(self, user: Any) -> ActionItemQuerySet:
+    def visible_to(self, user: User) -> ActionItemQuerySet:
         if roles.reads_everything(user):
             return self
         visible = Occurrence.objects.visible_to(user).values("pk")
@@ -95,7 +98,7 @@ class ActionItem(models.Model):
         self.done_at = (at or timezone.now()) if done else None
 
 
-def get_action_item_for(user: Any, pk: int) -> ActionItem:
+def get_action_item_for(user: User, pk: int) -> ActionItem:
     """An action item the user may tick: its owner, the meeting's people, the security team."""
     item = get_object_or_404(
         ActionItem.objects.select_related("occurrence__series", "owner"), pk=pk

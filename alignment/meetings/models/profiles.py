@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -13,8 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import receiver
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
+
 # The session remembers the user's zone, so that activating it costs no query per request
-# (alignment/middleware.py reads it; login and the profile page write it).
+# (alignment/meetings/middleware.py reads it; login and the profile page write it).
 SESSION_TIMEZONE_KEY = "mom_timezone"
 
 # Lead times a user can choose, in minutes.
@@ -44,7 +48,7 @@ def validate_timezone(value: str) -> None:
         raise ValidationError("%(value)s is not an IANA time zone.", params={"value": value})
 
 
-def validate_lead_minutes(value: Any) -> None:
+def validate_lead_minutes(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
         raise ValidationError("Lead times are a list of whole minutes.")
     if any(v <= 0 or v > MAX_LEAD_MINUTES for v in value):
@@ -98,7 +102,7 @@ class UserProfile(models.Model):
         self.save(update_fields=["feed_token", "updated_at"])
 
 
-def profile_for(user: Any) -> UserProfile:
+def profile_for(user: User) -> UserProfile:
     """The user's profile; an unsaved default one when they never saved theirs.
 
     Never creates a row: reading a page must not write (and a refused POST must change
@@ -110,15 +114,10 @@ def profile_for(user: Any) -> UserProfile:
         return UserProfile(user=user)
 
 
-def zone_of(user: Any) -> zoneinfo.ZoneInfo:
-    """The zone of a user whose profile may have been prefetched (`meeting_profile`)."""
-    if user is None:
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return profile_for(user).zone
-
-
 @receiver(user_logged_in, dispatch_uid="alignment.remember_timezone")
-def remember_timezone(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def remember_timezone(
+    sender: type[User], request: HttpRequest | None, user: User, **kwargs: object
+) -> None:
     """Put the user's zone in the session once, at login."""
     session = getattr(request, "session", None)
     if session is None:

@@ -1,7 +1,7 @@
 """Meetings: recurring series, their occurrences, attendees, answers, decisions and actions.
 
 A series is defined in local wall time (first start + IANA zone + RRULE); occurrences are
-materialised ahead of time by alignment/meeting_services.py and stored in UTC. An
+materialised ahead of time by alignment/meetings/materialise.py and stored in UTC. An
 occurrence keeps the start the rule gave it (`original_start`, its RECURRENCE-ID in
 calendars) beside its actual start, so a single meeting can be moved without losing
 which instance of the rule it is.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,6 +34,9 @@ from alignment.meetings.recurrence import RuleError, Schedule, describe, normali
 from alignment.outbox import mail_domain
 from departments import roles
 from departments.models import Department
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEFAULT_LEADS = [1440, 60]  # one day and one hour before
 
@@ -58,7 +61,7 @@ class OccurrenceStatus(models.TextChoices):
 
 
 class MeetingSeriesQuerySet(models.QuerySet["MeetingSeries"]):
-    def visible_to(self, user: Any) -> MeetingSeriesQuerySet:
+    def visible_to(self, user: User) -> MeetingSeriesQuerySet:
         """Security team, executives and administrators see every series; others theirs."""
         if roles.reads_everything(user):
             return self
@@ -122,7 +125,7 @@ class MeetingSeries(models.Model):
     active = models.BooleanField(default=True)
     # The calendar identity: one UID per series, raised SEQUENCE per significant change;
     # a change that moves the whole series ends the old UID and starts a new one from
-    # `uid_since` on (alignment/invites.py).
+    # `uid_since` on (alignment/meetings/invites.py).
     uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
     uid_since = models.DateTimeField(default=timezone.now, editable=False)
@@ -191,7 +194,9 @@ class MeetingSeries(models.Model):
         errors: dict[str, str] = {}
         if self.kind == MeetingKind.ONE_ON_ONE and (not self.department_id or not self.leader_id):
             errors["leader"] = "A one-on-one names the leader and their department."
-        if self.time_zone and self.start_date and self.start_time and self.rule:
+        # A field that failed its own validation keeps the raw value (None, "") here, as
+        # full_clean() calls clean() all the same: the field types do not say so.
+        if all((self.time_zone, self.start_date, self.start_time, self.rule)):
             try:
                 validate_timezone(self.time_zone)
                 self.rule = normalise(
@@ -205,7 +210,7 @@ class MeetingSeries(models.Model):
             raise ValidationError(errors)
 
 
-def get_series_for(user: Any, pk: int, *, write: bool = False) -> MeetingSeries:
+def get_series_for(user: User, pk: int, *, write: bool = False) -> MeetingSeries:
     """The series, or 404 if the user may not see it, or 403 if they may not change it."""
     series = get_object_or_404(
         MeetingSeries.objects.select_related("organiser", "department", "leader"), pk=pk
@@ -255,11 +260,11 @@ class SeriesAttendee(models.Model):
 
     @property
     def address(self) -> str:
-        return self.user.email if self.user_id else self.email
+        return self.user.email if self.user is not None else self.email
 
     @property
     def display_name(self) -> str:
-        if self.user_id:
+        if self.user is not None:
             return self.user.get_full_name() or self.user.get_username()
         return self.name or self.email
 
@@ -269,7 +274,7 @@ class SeriesAttendee(models.Model):
 
 
 class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
-    def visible_to(self, user: Any) -> OccurrenceQuerySet:
+    def visible_to(self, user: User) -> OccurrenceQuerySet:
         if roles.reads_everything(user):
             return self
         visible = MeetingSeries.objects.visible_to(user).values("pk")
@@ -352,7 +357,7 @@ class Occurrence(models.Model):
         return bool(self.minutes.strip()) or self.decisions.exists() or self.action_items.exists()
 
 
-def get_occurrence_for(user: Any, pk: int, *, write: bool = False) -> Occurrence:
+def get_occurrence_for(user: User, pk: int, *, write: bool = False) -> Occurrence:
     """The meeting, 404 if the user may not see it; `write` (move, cancel): security team."""
     occurrence = get_object_or_404(
         Occurrence.objects.select_related(
@@ -367,14 +372,14 @@ def get_occurrence_for(user: Any, pk: int, *, write: bool = False) -> Occurrence
     return occurrence
 
 
-def may_take_notes(user: Any, occurrence: Occurrence) -> bool:
+def may_take_notes(user: User, occurrence: Occurrence) -> bool:
     """Minutes, decisions and action items: the security team and the series' attendees."""
     if roles.is_ciso(user):
         return True
     return occurrence.series.attendees.filter(user=user).exists()
 
 
-def get_occurrence_to_note(user: Any, pk: int) -> Occurrence:
+def get_occurrence_to_note(user: User, pk: int) -> Occurrence:
     occurrence = get_occurrence_for(user, pk)
     if not may_take_notes(user, occurrence):
         raise PermissionDenied("Only the people in this meeting write its notes.")

@@ -7,12 +7,12 @@ partial of meeting_detail.html), without it with a redirect to the page.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,27 +38,31 @@ from alignment.meetings.models import (
     get_occurrence_to_note,
 )
 from alignment.meetings.models.series import may_take_notes
+from alignment.meetings.views.series import AttendanceRow
 from departments import roles
 from departments.http import HtmxHttpRequest, is_fragment
 from departments.versioning import StaleVersion, save_versioned
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PAGE = "alignment/meetings/meeting_detail.html"
 MOVE = "alignment/meetings/meeting_move.html"
 
 
-def _owners(occurrence: Occurrence) -> Any:
+def _owners(occurrence: Occurrence) -> QuerySet[User]:
     """Who can own an action item: the people in the meeting."""
     return get_user_model().objects.filter(meeting_attendances__series=occurrence.series_id)
 
 
-def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str, Any]:
+def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str, object]:
     attendees = (
         SeriesAttendee.objects.filter(series=occurrence.series_id)
         .select_related("user", "series")
         .prefetch_related(Prefetch("answers", queryset=MeetingAnswer.objects.order_by("pk")))
     )
-    attendance = []
-    mine = None
+    attendance: list[AttendanceRow] = []
+    mine: AttendanceRow | None = None
     for attendee in attendees:
         answers = {a.occurrence_id: a for a in attendee.answers.all()}
         answer = answers.get(occurrence.pk) or answers.get(None)
@@ -88,7 +92,7 @@ def _render(
     occurrence: Occurrence,
     partial: str,
     status: int = 200,
-    **extra: Any,
+    **extra: object,
 ) -> HttpResponse:
     context = _page_context(request, occurrence) | extra
     return render(request, f"{PAGE}#{partial}", context, status=status)

@@ -8,14 +8,14 @@ a meeting belong to its attendees as well; anyone sees the meetings they attend.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
 from alignment.meetings.forms import ProfileForm, RevokeFeedForm, SeriesForm
 from alignment.meetings.models import (
+    MeetingAnswer,
     MeetingSeries,
     Occurrence,
     SeriesAttendee,
@@ -35,6 +36,7 @@ from alignment.meetings.models import (
     profile_for,
 )
 from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
+from alignment.meetings.models.series import MeetingSeriesQuerySet
 from departments import roles
 from departments.http import HtmxHttpRequest, require_security_team
 from departments.versioning import StaleVersion
@@ -49,7 +51,14 @@ UPCOMING_ROWS = 30
 SCHEDULING = "Only the security team schedules meetings."
 
 
-def _series_with_people() -> Any:
+class AttendanceRow(TypedDict):
+    """One attendee and their answer for the meeting shown (else for the series)."""
+
+    attendee: SeriesAttendee
+    answer: MeetingAnswer | None
+
+
+def _series_with_people() -> MeetingSeriesQuerySet:
     return MeetingSeries.objects.select_related(
         "organiser", "department", "leader"
     ).prefetch_related(
@@ -144,8 +153,9 @@ def series_edit(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
         except StaleVersion as stale:
             form.add_error(None, stale.message)
             # Re-rendered on the stored version: saving again, after a look, goes through.
-            form.data = form.data.copy()
-            form.data["version"] = str(stale.stored_version)
+            data = request.POST.copy()
+            data["version"] = str(stale.stored_version)
+            form.data = data
         else:
             messages.success(request, "Series updated; attendees get the new invitation.")
             return redirect(series)
@@ -184,9 +194,9 @@ def schedule_joint_meeting(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("alignment:meeting-list")
 
 
-def _attendance(series: MeetingSeries, occurrence: Occurrence | None) -> list[dict[str, Any]]:
+def _attendance(series: MeetingSeries, occurrence: Occurrence | None) -> list[AttendanceRow]:
     """Who comes: each attendee's answer for this meeting, else for the series."""
-    rows = []
+    rows: list[AttendanceRow] = []
     for attendee in series.attendees.all():
         answers = {a.occurrence_id: a for a in attendee.answers.all()}
         answer = answers.get(occurrence.pk) if occurrence else None
@@ -229,7 +239,7 @@ def feed_revoke(request: HtmxHttpRequest) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_GET
-def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """All of a user's meetings as iCalendar, at a secret address that needs no login."""
     owner = get_object_or_404(UserProfile.objects.select_related("user"), feed_token=token)
     if not owner.user.is_active:
@@ -243,7 +253,7 @@ def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def meeting_answer(request: HtmxHttpRequest, token: str) -> HttpResponse:
+def meeting_answer(request: HttpRequest, token: str) -> HttpResponse:
     """Accept or decline from an email link: no login, one recipient, expiring.
 
     GET shows what the link does and asks to confirm; only the POST records it, so a
@@ -261,7 +271,7 @@ def meeting_answer(request: HtmxHttpRequest, token: str) -> HttpResponse:
     occurrence = None
     if payload["o"] is not None:
         occurrence = get_object_or_404(Occurrence, pk=payload["o"], series=attendee.series)
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "attendee": attendee,
         "series": attendee.series,
         "occurrence": occurrence,
