@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
 class AlignmentConfig(AppConfig):
     name = "alignment"
     verbose_name = "Alignment"
+
+    def import_models(self) -> None:
+        # The app's models are in two packages: alignment.models (links, assessments, case
+        # emails) and alignment.meetings.models, which sits above it and imports it.
+        # Django imports only the first; importing the second here, while Django loads
+        # models, registers the meetings' models under this app's label.
+        super().import_models()
+        import_module("alignment.meetings.models")
 
     def ready(self) -> None:
         # The lower apps may not import alignment: they declare what they need or

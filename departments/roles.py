@@ -14,16 +14,23 @@ Roles:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-    from departments.models import Department
-
     # Who a request can come from: a logged-in user, or nobody yet (the login page, the
     # health check). Views behind the login use `User` (departments.http.HtmxHttpRequest).
     AnyUser: TypeAlias = User | AnonymousUser
+
+
+class Identified(Protocol):
+    """A department, as far as roles care: its primary key (departments.models imports
+    this module, so it is never imported back, not even for a type)."""
+
+    @property
+    def pk(self) -> int: ...
+
 
 SECURITY_GROUP = "Security team"
 EXECUTIVE_GROUP = "Executives"
@@ -93,15 +100,15 @@ def member_department_ids(user: AnyUser) -> frozenset[int]:
     )
 
 
-def heads(user: AnyUser, department: Department) -> bool:
+def heads(user: AnyUser, department: Identified) -> bool:
     """True when `user` is the head of `department`."""
     return department.pk in headed_department_ids(user)
 
 
-def can_read_department(user: AnyUser, department: Department) -> bool:
+def can_read_department(user: AnyUser, department: Identified) -> bool:
     return reads_everything(user) or department.pk in member_department_ids(user)
 
 
-def can_write_department(user: AnyUser, department: Department) -> bool:
+def can_write_department(user: AnyUser, department: Identified) -> bool:
     """Only a department's head changes its goals, check-ins and documents."""
     return heads(user, department)

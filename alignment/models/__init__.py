@@ -1,12 +1,12 @@
 """Where business and security meet: alignment links, impact assessments, case emails.
 
 The meetings' models live in alignment/meetings/models/ and belong to this app too;
-importing them here is what registers them with Django.
+AlignmentConfig.import_models registers them, so that this package, below the meetings,
+never imports them.
 """
 
 from __future__ import annotations
 
-from alignment.meetings import models as meeting_models
 from alignment.models.case_emails import CaseEmail, CaseEmailKind
 from alignment.models.impact import (
     Agreement,
@@ -30,5 +30,4 @@ __all__ = [
     "get_assessment_for",
     "get_assessment_to_answer",
     "get_link_for",
-    "meeting_models",
 ]
