@@ -22,7 +22,12 @@ from alignment.heatmap import build_heatmap
 from alignment.matrix import build_matrix, counters_for, link_between, with_conflict_counts
 from alignment.models import AlignmentLink
 from departments import roles
-from departments.http import HtmxHttpRequest, is_fragment, require_security_team
+from departments.http import (
+    INVALID_FORM_STATUS,
+    HtmxHttpRequest,
+    is_fragment,
+    require_security_team,
+)
 from departments.models import Department, Goal, get_department_for, get_goal_for
 from objectives.models import Initiative, SecurityObjective, get_initiative_for
 
@@ -258,7 +263,10 @@ def link_create(request: HtmxHttpRequest, initiative_id: int, goal_id: int) -> H
     if is_fragment(request) and quick:
         result = _result(initiative, goal, link, side, form=form)
         return render(
-            request, f"{SEARCH}#link-result", {"result": result, "side": side}, status=422
+            request,
+            f"{SEARCH}#link-result",
+            {"result": result, "side": side},
+            status=INVALID_FORM_STATUS,
         )
     context = {"form": form, "initiative": initiative, "goal": goal, "link": link, "side": side}
     context |= {"quick": quick, "action": request.path, "back_url": back_url}

@@ -40,7 +40,7 @@ from alignment.meetings.models import (
 from alignment.meetings.models.series import may_take_notes
 from alignment.meetings.views.series import AttendanceRow
 from departments import roles
-from departments.http import HtmxHttpRequest, is_fragment
+from departments.http import INVALID_FORM_STATUS, HtmxHttpRequest, is_fragment
 from departments.versioning import StaleVersion, save_versioned
 
 if TYPE_CHECKING:
@@ -127,7 +127,13 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
     form = MinutesForm(request.POST)
     if not form.is_valid():
         if is_fragment(request):
-            return _render(request, occurrence, "minutes-status", status=422, minutes_error=True)
+            return _render(
+                request,
+                occurrence,
+                "minutes-status",
+                status=INVALID_FORM_STATUS,
+                minutes_error=True,
+            )
         messages.error(request, "The minutes could not be saved: they are too long.")
         return redirect(occurrence)
     occurrence.minutes = form.cleaned_data["minutes"]
@@ -140,7 +146,13 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         )
     except StaleVersion as stale:
         if is_fragment(request):
-            return _render(request, occurrence, "minutes-status", status=422, stale=stale.message)
+            return _render(
+                request,
+                occurrence,
+                "minutes-status",
+                status=INVALID_FORM_STATUS,
+                stale=stale.message,
+            )
         messages.error(request, f"The minutes were not saved. {stale.message}")
         return redirect(occurrence)
     if is_fragment(request):
