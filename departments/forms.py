@@ -15,6 +15,33 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.http import QueryDict
 
+# The largest id any of our databases can hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multi-select of rows that refuses ids no database integer can hold.
+
+    Django checks the chosen ids with one `pk__in` query, which a tampered id beyond 64
+    bits turns into a 500 (SQLite: OverflowError; PostgreSQL: out of range). Such an id
+    names no row: it gets the field's own "not one of the available choices" error.
+    """
+
+    def clean(self, value: Any) -> Any:
+        for chosen in value if isinstance(value, list | tuple) else []:
+            try:
+                number = int(str(chosen))
+            except ValueError:
+                continue  # not a number: Django's own check says so
+            if abs(number) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": chosen},
+                )
+        return super().clean(value)
+
+
 # Browsers' date inputs speak ISO 8601 whatever the locale; en-GB's first input format
 # (dd/mm/yyyy) would leave an edited goal's due date blank.
 ISO_DATE = "%Y-%m-%d"

@@ -16,6 +16,8 @@ from objectives.models import Initiative, SecurityObjective
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from departments.models import Goal
+
 # One row per record, laid out by hand (see departments/demo.py).
 # fmt: off
 
@@ -31,6 +33,26 @@ OBJECTIVES = {
                  "Detect, contain and recover from incidents before customers notice."),
     "soc2": ("Pass SOC 2 Type II and keep it", "compliance", True, True, True,
              "Controls that an auditor can test and a customer can rely on."),
+}
+
+# key: (why the business should care, the department goals it protects or enables)
+BUSINESS_VALUE = {
+    "business": ("Enterprise buyers ask for proof of security before they sign: every "
+                 "questionnaire answered fast and well is a deal that closes sooner.",
+                 ("Triple annual revenue", "Close 40 enterprise deals",
+                  "Questionnaires answered in 3 days")),
+    "efficiency": ("Every hour security adds to a team's week is an hour not spent on its "
+                   "own goals: controls must fit the way people already work.",
+                   ("p95 deploy time under 15 min", "Release every week")),
+    "identity": ("One login per person keeps customer data with the people who need it, "
+                 "and makes joining and leaving a one-step job.",
+                 ("Close the books in 5 days",)),
+    "incident": ("Customers stay when an incident is contained in minutes, not days: "
+                 "uptime and recovery time are what they see of security.",
+                 ("99.95 % uptime", "MTTR under 30 min")),
+    "soc2": ("A SOC 2 report answers most enterprise questionnaires at once and keeps the "
+             "external audit clean.",
+             ("Clean external audit", "Questionnaires answered in 3 days")),
 }
 
 # (objective key, title, owner, status, starts in days, lasts days, budget)
@@ -52,14 +74,20 @@ INITIATIVES = (
 # fmt: on
 
 
-def seed_programme(*, users: Mapping[str, User], today: dt.date) -> dict[str, Initiative]:
-    """The objectives (owned by the CISO) and their initiatives, returned by title.
+def seed_programme(
+    *, users: Mapping[str, User], goals: Mapping[str, Goal], today: dt.date
+) -> dict[str, Initiative]:
+    """The objectives (owned by the CISO, in the order above, each with why the business
+    should care and the goals it serves) and their initiatives, returned by title.
 
-    `users` are the demo's people by username: "ciso" and the initiatives' owners.
+    `users` are the demo's people by username: "ciso" and the initiatives' owners;
+    `goals` the department goals by title.
     """
     objectives = {}
-    for key, (title, pillar, conf, integ, avail, description) in OBJECTIVES.items():
-        objectives[key], _ = SecurityObjective.objects.get_or_create(
+    for position, (key, spec) in enumerate(OBJECTIVES.items()):
+        title, pillar, conf, integ, avail, description = spec
+        value, served = BUSINESS_VALUE[key]
+        objectives[key], created = SecurityObjective.objects.get_or_create(
             title=title,
             defaults={
                 "pillar": pillar,
@@ -67,9 +95,13 @@ def seed_programme(*, users: Mapping[str, User], today: dt.date) -> dict[str, In
                 "protects_integrity": integ,
                 "protects_availability": avail,
                 "description": description,
+                "business_value": value,
+                "position": position,
                 "owner": users["ciso"],
             },
         )
+        if created:
+            objectives[key].business_goals.set([goals[t] for t in served if t in goals])
     initiatives = {}
     for key, title, owner, status, starts_in, lasts, budget in INITIATIVES:
         start = today + days(starts_in)

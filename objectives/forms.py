@@ -3,18 +3,96 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
+from departments.forms import BoundedModelMultipleChoiceField
+from departments.models import Goal
 from departments.roles import SECURITY_GROUP
-from objectives.models import Initiative
+from departments.versioning import VersionedModelForm
+from objectives.models import Initiative, SecurityObjective
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-class InitiativeForm(forms.ModelForm):
+def security_team() -> QuerySet[User]:
+    return get_user_model().objects.filter(groups__name=SECURITY_GROUP).order_by("first_name")
+
+
+class GoalChoiceField(BoundedModelMultipleChoiceField):
+    """Department goals, named with their department so that a long list reads well."""
+
+    def label_from_instance(self, obj: Goal) -> str:
+        return f"{obj.department.name} — {obj.title}"
+
+
+class ObjectiveForm(VersionedModelForm[SecurityObjective]):
+    business_goals = GoalChoiceField(
+        queryset=Goal.objects.active()
+        .select_related("department")
+        .order_by("department__name", "title"),
+        required=False,
+        label="Business goals it protects or enables",
+        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    class Meta:
+        model = SecurityObjective
+        fields = [
+            "title",
+            "description",
+            "business_value",
+            "business_goals",
+            "pillar",
+            "protects_confidentiality",
+            "protects_integrity",
+            "protects_availability",
+            "owner",
+            "status",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "business_value": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = security_team()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "title",
+            "description",
+            "business_value",
+            "business_goals",
+            Row(Column("pillar"), Column("owner"), Column("status")),
+            HTML('<p class="form-label mb-1">What it protects</p>'),
+            Row(
+                Column("protects_confidentiality"),
+                Column("protects_integrity"),
+                Column("protects_availability"),
+            ),
+            "version",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if not any(
+            data.get(f"protects_{aspect}")
+            for aspect in ("confidentiality", "integrity", "availability")
+        ):
+            self.add_error(
+                None, "Tick what it protects: confidentiality, integrity or availability."
+            )
+        return data
+
+
+class InitiativeForm(VersionedModelForm[Initiative]):
     class Meta:
         model = Initiative
         fields = [
@@ -35,10 +113,7 @@ class InitiativeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner = cast("forms.ModelChoiceField[User]", self.fields["owner"])
-        owner.queryset = (
-            get_user_model().objects.filter(groups__name=SECURITY_GROUP).order_by("first_name")
-        )
+        cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = security_team()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -47,6 +122,7 @@ class InitiativeForm(forms.ModelForm):
             "description",
             Row(Column("owner"), Column("status")),
             Row(Column("start_date"), Column("end_date"), Column("budget")),
+            "version",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -56,3 +132,10 @@ class InitiativeForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("end_date", "The end date cannot be before the start date.")
         return data
+
+
+class RetireForm(forms.Form):
+    """The version the retire button was shown with: a retire based on an older one is
+    refused, as every other save."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -18,6 +18,28 @@ from departments import roles
 
 if TYPE_CHECKING:
     from departments.roles import AnyUser
+
+
+def move_in_order(siblings: models.QuerySet[Any], item: models.Model, step: int) -> bool:
+    """Move `item` one place up (step −1) or down (+1) among `siblings`, in their order.
+
+    The siblings are renumbered 0, 1, 2… in their current order first (new items all
+    start at 0), then `item` swaps places with its neighbour; all under a row lock, so
+    two people reordering at once cannot leave a gap or a duplicate. False when it is
+    already first (or last).
+    """
+    with transaction.atomic():
+        ordered = list(siblings.select_for_update().order_by("position", "title", "pk"))
+        index = next(i for i, sibling in enumerate(ordered) if sibling.pk == item.pk)
+        target = index + step
+        if not 0 <= target < len(ordered):
+            return False
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        for position, sibling in enumerate(ordered):
+            if sibling.position != position:
+                sibling.position = position
+                sibling.save(update_fields=["position", "updated_at"])
+    return True
 
 
 class Pillar(models.TextChoices):
@@ -61,14 +83,29 @@ class SecurityObjective(models.Model):
     status = models.CharField(
         max_length=20, choices=ObjectiveStatus.choices, default=ObjectiveStatus.ACTIVE
     )
+    business_value = models.TextField(
+        "why the business should care",
+        blank=True,
+        help_text="What it protects or enables for the business, in the business's words.",
+    )
+    business_goals = models.ManyToManyField(
+        "departments.Goal",
+        blank=True,
+        related_name="protecting_objectives",
+        help_text="The department goals it protects or enables.",
+    )
+    # The CISO's order of priority: lower first; ties by title.
+    position = models.PositiveIntegerField(default=0)
+    # Raised on every versioned save: no lost updates.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[business_goals])
 
     objects = SecurityObjectiveQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["position", "title"]
         verbose_name = "security objective"
         constraints = [
             models.CheckConstraint(
@@ -84,6 +121,14 @@ class SecurityObjective(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("objectives:objective-detail", args=[self.pk])
+
+    def move(self, step: int) -> bool:
+        """One place up (−1) or down (+1) in the CISO's order of priority."""
+        return move_in_order(SecurityObjective.objects.all(), self, step)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.status == ObjectiveStatus.RETIRED
 
     @property
     def cia_tags(self) -> list[str]:
@@ -161,6 +206,10 @@ class Initiative(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=f"In {settings.CURRENCY}.",
     )
+    # The order within its objective: lower first; ties by title.
+    position = models.PositiveIntegerField(default=0)
+    # Raised on every versioned save: no lost updates.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -168,7 +217,7 @@ class Initiative(models.Model):
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["objective__title", "title"]
+        ordering = ["objective__position", "objective__title", "position", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(budget__gte=0), name="initiative_budget_non_negative"
@@ -190,6 +239,10 @@ class Initiative(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("objectives:initiative-detail", args=[self.pk])
+
+    def move(self, step: int) -> bool:
+        """One place up (−1) or down (+1) among its objective's initiatives."""
+        return move_in_order(Initiative.objects.filter(objective_id=self.objective_id), self, step)
 
     @property
     def counts(self) -> bool:

@@ -118,6 +118,10 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
     goal_b = factories.GoalFactory(department=dept_b, owner=head_b)
     factories.GoalFactory(department=dept_a, owner=head_a)
     initiative = factories.InitiativeFactory(owner=ciso)
+    # Neighbours that sort first, so that moving the world's objective and initiative
+    # "up" really changes the order (and a refused move would show).
+    factories.ObjectiveFactory(title="0 first objective")
+    factories.InitiativeFactory(objective=initiative.objective, title="0 first initiative")
     objects = {
         "slug": dept_b.slug,
         "goal_id": goal_b.pk,
@@ -127,6 +131,7 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         "assessment_id": factories.AssessmentFactory(initiative=initiative, department=dept_b).pk,
         "objective_id": initiative.objective_id,
         "initiative_id": initiative.pk,
+        "direction": "up",
     }
     series = factories.one_on_one(
         organiser=ciso, leader=head_b, department=dept_b, now=timezone.now()

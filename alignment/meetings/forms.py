@@ -25,6 +25,7 @@ from alignment.meetings.models import (
 from alignment.meetings.models.profiles import LEAD_CHOICES, available_timezones
 from alignment.meetings.recurrence import Preset, RuleError, normalise, preset_of, preset_rule
 from alignment.meetings.services import Guest
+from departments.forms import BoundedModelMultipleChoiceField
 from departments.models import Department
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 

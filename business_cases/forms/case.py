@@ -10,6 +10,7 @@ from django import forms
 from business_cases import sources
 from business_cases.forms.fields import discount_field, horizon_field, plain_helper
 from business_cases.models import BusinessCase
+from departments.forms import BoundedModelMultipleChoiceField
 from departments.models import Goal
 from departments.versioning import VersionedModelForm
 
@@ -32,7 +33,7 @@ class CaseCreateForm(forms.ModelForm):
         )
 
 
-class GoalChoiceField(forms.ModelMultipleChoiceField):
+class GoalChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: Goal) -> str:
         return f"{obj.department.name}: {obj.title}"
 

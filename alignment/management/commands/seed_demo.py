@@ -57,7 +57,7 @@ class Command(BaseCommand):
     def seed(self, today: dt.date) -> DemoOrganisation:
         organisation = seed_organisation(today)
         users = organisation.users
-        initiatives = seed_programme(users=users, today=today)
+        initiatives = seed_programme(users=users, goals=organisation.goals, today=today)
         seed_alignment(
             initiatives=initiatives,
             goals=organisation.goals,
