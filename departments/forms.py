@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 
 from departments import documents
-from departments.models import CheckIn, Goal, ProcessDocument
+from departments.models import CheckIn, Goal, GoalStatus, ProcessDocument
 from departments.versioning import VersionedModelForm
 
 if TYPE_CHECKING:
@@ -74,6 +74,26 @@ class GoalForm(VersionedModelForm[Goal]):
         super().__init__(*args, **kwargs)
         if owner_choices is not None:
             cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = owner_choices
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        # The department is not a field of the form, so Django's own check of the
+        # uniqueness constraint skips it; the database still refuses a race.
+        data = self.cleaned_data
+        title, department = data.get("title"), self.instance.department_id
+        if title and department and data.get("status") != GoalStatus.DONE:
+            existing = Goal.objects.active_named(department, title, other_than=self.instance.pk)
+            if existing is not None:
+                self.add_error("title", duplicate_goal_message(existing))
+        return data
+
+
+# GoalForm's check that an active goal is not logged twice, with a pointer to the first.
+def duplicate_goal_message(existing: Goal) -> str:
+    return (
+        f"{existing.department.name} already has an active goal “{existing.title}” "
+        f"({existing.get_absolute_url()}): update that one, or mark it done first."
+    )
 
 
 class CheckInForm(forms.ModelForm):

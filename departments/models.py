@@ -5,16 +5,18 @@ This app knows nothing of security: higher apps link to it, never the reverse.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -125,6 +127,16 @@ class GoalQuerySet(models.QuerySet["Goal"]):
     def active(self) -> GoalQuerySet:
         return self.exclude(status=GoalStatus.DONE)
 
+    def active_named(
+        self, department_id: int, title: str, *, other_than: int | None
+    ) -> Goal | None:
+        """The active goal of the department with this title, any case (the uniqueness
+        rule `goal_title_once_per_department`), other than the goal `other_than`."""
+        named = self.active().filter(department_id=department_id, title__iexact=title)
+        if other_than is not None:
+            named = named.exclude(pk=other_than)
+        return named.first()
+
     def at_risk(self) -> GoalQuerySet:
         """Goals at risk or off track."""
         return self.filter(status__in=[GoalStatus.AT_RISK, GoalStatus.OFF_TRACK])
@@ -164,6 +176,14 @@ class Goal(models.Model):
             models.CheckConstraint(
                 condition=Q(category__in=GoalCategory.values), name="goal_category_valid"
             ),
+            # Two active goals with one title in one department are one goal logged twice.
+            models.UniqueConstraint(
+                Lower("title"),
+                "department",
+                condition=~Q(status=GoalStatus.DONE),
+                name="goal_title_once_per_department",
+                violation_error_message="This department already has an active goal so named.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +191,12 @@ class Goal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("departments:goal-detail", args=[self.pk])
+
+    def same_title_goal(self) -> Goal | None:
+        """Another active goal of this department with this title (any case), if any."""
+        if self.status == GoalStatus.DONE or not self.department_id:
+            return None
+        return Goal.objects.active_named(self.department_id, self.title, other_than=self.pk)
 
     @property
     def progress(self) -> Decimal:
@@ -209,9 +235,20 @@ def get_goal_for(user: AnyUser, pk: int, *, write: bool = False) -> Goal:
     return goal
 
 
+def not_in_the_future(day: dt.date) -> None:
+    """A check-in records what happened: today at the latest, in the user's time zone."""
+    today = timezone.localdate()
+    if day > today:
+        raise ValidationError(
+            "A check-in records what happened: date it today (%(today)s) or earlier.",
+            code="future",
+            params={"today": today.strftime("%d %b %Y")},
+        )
+
+
 class CheckIn(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="checkins")
-    date = models.DateField(default=timezone.localdate)
+    date = models.DateField(default=timezone.localdate, validators=[not_in_the_future])
     value = models.DecimalField(max_digits=14, decimal_places=2)
     confidence = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)],

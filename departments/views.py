@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from departments.forms import (
     DocumentForm,
     DocumentReviewForm,
     GoalForm,
+    duplicate_goal_message,
     inline_checkin_form,
 )
 from departments.http import HtmxHttpRequest, form_status, is_fragment
@@ -156,16 +158,28 @@ def _owner_choices(department: Department) -> QuerySet[User]:
     return users.distinct().order_by("first_name", "last_name")
 
 
+def _save_goal(form: GoalForm) -> bool:
+    """Save; False with the reason on the form when stale or, in a race, a duplicate."""
+    try:
+        with transaction.atomic():
+            return form.save() is not None
+    except IntegrityError:
+        existing = form.instance.same_title_goal()
+        message = duplicate_goal_message(existing) if existing else "Not saved: retry."
+        form.add_error("title", message)
+        return False
+
+
 @require_http_methods(["GET", "POST"])
 def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     department = get_department_for(request.user, slug, write=True)
     goal = Goal(department=department, owner=request.user)
     form = GoalForm(request.POST or None, instance=goal, owner_choices=_owner_choices(department))
-    if request.method == "POST" and form.is_valid() and form.save() is not None:
+    if request.method == "POST" and form.is_valid() and _save_goal(form):
         messages.success(request, f"Goal “{goal.title}” added.")
         return redirect(goal)
     context = {"form": form, "department": department, "goal": None}
-    return render(request, "departments/goal_form.html", context)
+    return render(request, "departments/goal_form.html", context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,11 +187,11 @@ def goal_edit(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     goal = get_goal_for(request.user, goal_id, write=True)
     department = goal.department
     form = GoalForm(request.POST or None, instance=goal, owner_choices=_owner_choices(department))
-    if request.method == "POST" and form.is_valid() and form.save() is not None:
+    if request.method == "POST" and form.is_valid() and _save_goal(form):
         messages.success(request, f"Goal “{goal.title}” saved.")
         return redirect(goal)
     context = {"form": form, "department": department, "goal": goal}
-    return render(request, "departments/goal_form.html", context)
+    return render(request, "departments/goal_form.html", context, status=form_status(form))
 
 
 def _goal_row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -106,7 +107,9 @@ def test_initiative_search_matches_title_or_objective(client: Any, ciso: Any, sc
 def test_search_returns_at_most_ten_results(
     client: Any, ciso: Any, dept_a: Any, scene: Scene
 ) -> None:
-    factories.GoalFactory.create_batch(14, department=dept_a, title="Latency budget")
+    factories.GoalFactory.create_batch(
+        14, department=dept_a, title=factory.Sequence(lambda n: f"Latency budget {n}")
+    )
     client.force_login(ciso)
     html = client.get(goal_search(scene.sso), {"q": "latency"}, headers=HTMX).text
     assert html.count('<li id="link-result-') == 10
@@ -294,8 +297,12 @@ def queries_of(request: Any) -> int:
 
 
 def grow_tenfold(dept_a: Any, dept_b: Any, scene: Scene) -> None:
-    goals = factories.GoalFactory.create_batch(20, department=dept_a, title="Uptime of region")
-    goals += factories.GoalFactory.create_batch(10, department=dept_b, title="Uptime of shop")
+    goals = factories.GoalFactory.create_batch(
+        20, department=dept_a, title=factory.Sequence(lambda n: f"Uptime of region {n}")
+    )
+    goals += factories.GoalFactory.create_batch(
+        10, department=dept_b, title=factory.Sequence(lambda n: f"Uptime of shop {n}")
+    )
     initiatives = factories.InitiativeFactory.create_batch(20, title="SSO rollout phase")
     initiatives += factories.InitiativeFactory.create_batch(10, objective=scene.sso.objective)
     for initiative, goal in zip(initiatives, goals, strict=True):

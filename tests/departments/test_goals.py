@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.models import Goal
 from tests import factories
+from tests.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +44,7 @@ def test_bad_goal_shows_errors_and_saves_nothing(client: Any, head_a: Any, dept_
     client.force_login(head_a)
     url = reverse("departments:goal-create", args=[dept_a.slug])
     response = client.post(url, {**GOAL_FORM, "target": "lots", "due_date": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422  # an invalid form, in place
     assert "Enter a number." in response.text
     assert "This field is required." in response.text
     assert not Goal.objects.exists()
@@ -128,3 +132,46 @@ def test_goal_list_is_paginated_and_keeps_its_filter(client: Any, ciso: Any, dep
     assert "status=at_risk&amp;page=2" in first.text
     assert "Fine" not in first.text + second.text
     assert client.get(url, {"page": "junk"}).status_code == 200
+
+
+def test_a_second_active_goal_with_the_same_title_is_refused_with_a_pointer(
+    client: Any, head_a: Any, dept_a: Any
+) -> None:
+    existing = factories.GoalFactory(department=dept_a, title="Triple annual revenue")
+    client.force_login(head_a)
+    url = reverse("departments:goal-create", args=[dept_a.slug])
+    data = {**GOAL_FORM, "title": "triple ANNUAL revenue", "owner": head_a.pk}
+    response = client.post(url, data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "already has an active goal" in page and existing.get_absolute_url() in page
+    assert Goal.objects.filter(department=dept_a).count() == 1
+    # Once the first is done, the title is free again; another department may use it too.
+    existing.status = "done"
+    existing.save()
+    assert client.post(url, data).status_code == 302
+    assert factories.GoalFactory(title="Triple annual revenue").pk
+
+
+def test_the_database_refuses_a_duplicate_that_a_race_lets_through(dept_a: Any) -> None:
+    factories.GoalFactory(department=dept_a, title="Close 40 deals")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.GoalFactory(department=dept_a, title="CLOSE 40 DEALS")
+
+
+def test_a_check_in_dated_in_the_future_is_refused_and_changes_nothing(
+    client: Any, head_a: Any, dept_a: Any
+) -> None:
+    goal = factories.GoalFactory(department=dept_a, current=Decimal("99.7"))
+    client.force_login(head_a)
+    url = reverse("departments:checkin-create", args=[goal.pk])
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    data = {"date": tomorrow.isoformat(), "value": "99.99", "confidence": "3"}
+    for extra in ({}, HTMX):
+        response = client.post(url, data, **extra)
+        assert response.status_code == 422
+        assert "date it today" in response.content.decode()
+    goal.refresh_from_db()
+    assert goal.current == Decimal("99.7") and not goal.checkins.exists()
+    today = {**data, "date": timezone.localdate().isoformat()}
+    assert client.post(url, today).status_code == 302

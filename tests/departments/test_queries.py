@@ -29,7 +29,7 @@ def grow(department: Any, *, goals: int, checkins: int = 3) -> Any:
     owner = department.head
     first = None
     for i in range(goals):
-        goal = factories.GoalFactory(department=department, owner=owner, title=f"Goal {i}")
+        goal = factories.GoalFactory(department=department, owner=owner)
         first = first or goal
         for day in range(checkins):
             factories.CheckInFactory(
