@@ -20,8 +20,9 @@ class AlignmentConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps may not import alignment: they declare what they need or
         # announce what happened, and alignment answers and listens here.
-        from alignment import business_case_sources, case_emails
+        from alignment import business_case_sources, case_emails, measure_sources
         from business_cases import announcements, sources
+        from objectives import computations
 
         sources.register(
             people_time=business_case_sources.people_time,
@@ -30,3 +31,5 @@ class AlignmentConfig(AppConfig):
         announcements.subscribe(
             submitted=case_emails.queue_submitted, decided=case_emails.queue_decided
         )
+        for name, computer in measure_sources.COMPUTERS.items():
+            computations.register(name, computer)

@@ -1,4 +1,4 @@
-"""The one outbox task: sweep every due email (meetings tasks: alignment/meetings/tasks.py).
+"""The outbox sweep and the samples of computed measures (meetings: meetings/tasks.py).
 
 Tasks take ids (or nothing) and are idempotent: the work itself is recorded in the
 database (alignment/outbox.py), so a task that runs twice, or never because the broker
@@ -6,7 +6,8 @@ lost it, changes nothing that the next beat-driven sweep would not do anyway. No
 an ETA or a countdown: Redis would redeliver those after its visibility timeout.
 
 The schedules live in django-celery-beat's tables (created by a migration, editable in
-the admin): the sweep every minute, materialisation daily, the digest on Mondays.
+the admin): the sweep every minute, materialisation and samples daily, the digest on
+Mondays.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ from celery import shared_task
 
 from alignment import notifications
 from alignment.outbox import SWEEP_TASK
+from objectives import computations
 
 
 @shared_task(name=SWEEP_TASK)
 def sweep_outbox() -> dict[str, int]:
     """Send every due invite, reminder, digest and business-case email (exactly once)."""
     return notifications.sweep()
+
+
+@shared_task(name="alignment.tasks.take_measure_samples")
+def take_measure_samples() -> int:
+    """One computed sample per computed measure and period (objectives/computations.py)."""
+    return computations.take_samples()

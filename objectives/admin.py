@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from objectives.models import Initiative, SecurityObjective
+from objectives.models import Initiative, Measure, Sample, SecurityObjective
 
 
 class InitiativeInline(admin.TabularInline):
@@ -33,6 +34,8 @@ class SecurityObjectiveAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["title", "description"]
     list_select_related = ["owner"]
+    readonly_fields = ["version"]
+    filter_horizontal = ["business_goals"]
     inlines = [InitiativeInline]
 
 
@@ -43,3 +46,36 @@ class InitiativeAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "description", "objective__title"]
     list_select_related = ["objective", "owner"]
     date_hierarchy = "start_date"
+
+
+class SampleInline(admin.TabularInline):
+    model = Sample
+    fields = ["date", "value", "source", "comment", "author"]
+    readonly_fields = ["date", "value", "source", "comment", "author"]
+    extra = 0
+    # Samples are recorded in the app, which files them in their cadence period.
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Measure)
+class MeasureAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "objective", "direction", "target", "cadence", "computation"]
+    list_filter = ["cadence", "direction", "computation", "objective"]
+    search_fields = ["title", "objective__title"]
+    list_select_related = ["objective"]
+    readonly_fields = ["version"]
+    filter_horizontal = ["goals"]
+    inlines = [SampleInline]
+
+
+@admin.register(Sample)
+class SampleAdmin(SimpleHistoryAdmin):
+    list_display = ["measure", "date", "value", "source"]
+    list_filter = ["source"]
+    list_select_related = ["measure"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

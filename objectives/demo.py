@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from departments.demo import days, decimal
-from objectives.models import Initiative, SecurityObjective
+from objectives.models import Initiative, Measure, Sample, SampleSource, SecurityObjective
+from objectives.models.measures import period_start
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -71,6 +72,23 @@ INITIATIVES = (
     ("efficiency", "Self-service access requests", "security-analyst", "planned", 20, 100, 18000),
 )
 
+# (objective key, title, unit, direction, baseline, target, amber, red, cadence,
+#  computation, goals it serves, monthly values oldest first — typed-in measures only)
+MEASURES = (
+    ("identity", "Staff on SSO with MFA", "%", "higher", 20, 98, 90, 70, "monthly", "",
+     ("Close the books in 5 days",), (22, 31, 44, 52, 61, 70, 76, 83, 88)),
+    ("incident", "Laptops with EDR", "%", "higher", 35, 98, 90, 75, "monthly", "",
+     ("99.95 % uptime", "MTTR under 30 min"), (35, 41, 55, 63, 72, 80, 86, 91, 94)),
+    ("incident", "Mean time to contain a P1", "h", "lower", 30, 4, 8, 16, "monthly", "",
+     ("MTTR under 30 min",), (30, 26, 21, 18, 14, 12, 9, 8, 7)),
+    ("business", "Questionnaire turnaround", "days", "lower", 12, 3, 5, 8, "monthly", "",
+     ("Questionnaires answered in 3 days",), (12, 12, 11, 10, 9, 9, 8, 7, 7)),
+    ("efficiency", "Added hours against friction budgets", "%", "lower", 120, 80, 100, 120,
+     "monthly", "friction_share", ("Release every week",), ()),
+    ("business", "Goal coverage", "%", "higher", 40, 80, 70, 50, "monthly", "goal_coverage",
+     ("Triple annual revenue",), ()),
+)
+
 # fmt: on
 
 
@@ -102,6 +120,7 @@ def seed_programme(
         )
         if created:
             objectives[key].business_goals.set([goals[t] for t in served if t in goals])
+    seed_measures(objectives=objectives, users=users, goals=goals, today=today)
     initiatives = {}
     for key, title, owner, status, starts_in, lasts, budget in INITIATIVES:
         start = today + days(starts_in)
@@ -117,3 +136,63 @@ def seed_programme(
             },
         )
     return initiatives
+
+
+def seed_measures(
+    *,
+    objectives: Mapping[str, SecurityObjective],
+    users: Mapping[str, User],
+    goals: Mapping[str, Goal],
+    today: dt.date,
+) -> None:
+    """Measures with nine months of typed-in samples (the last this month), and computed
+    ones whose samples seed_demo asks the app to take."""
+    for (
+        key,
+        title,
+        unit,
+        direction,
+        base,
+        target,
+        amber,
+        red,
+        cadence,
+        computation,
+        served,
+        values,
+    ) in MEASURES:
+        measure, created = Measure.objects.get_or_create(
+            objective=objectives[key],
+            title=title,
+            defaults={
+                "unit": unit,
+                "direction": direction,
+                "baseline": decimal(base),
+                "target": decimal(target),
+                "amber": decimal(amber),
+                "red": decimal(red),
+                "cadence": cadence,
+                "computation": computation,
+                "owner": users["ciso"],
+            },
+        )
+        if not created:
+            continue
+        measure.goals.set([goals[t] for t in served if t in goals])
+        month = today.replace(day=1)
+        for back, value in enumerate(reversed(values)):
+            first = _months_before(month, back)
+            date = today if back == 0 else first + days(14)
+            Sample.objects.create(
+                measure=measure,
+                date=date,
+                period=period_start(date, cadence),
+                value=decimal(value),
+                source=SampleSource.MANUAL,
+                author=users["ciso"],
+            )
+
+
+def _months_before(month: dt.date, back: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)

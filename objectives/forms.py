@@ -12,7 +12,7 @@ from departments.forms import BoundedModelMultipleChoiceField
 from departments.models import Goal
 from departments.roles import SECURITY_GROUP
 from departments.versioning import VersionedModelForm
-from objectives.models import Initiative, SecurityObjective
+from objectives.models import Initiative, Measure, Sample, SecurityObjective
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -139,3 +139,76 @@ class RetireForm(forms.Form):
     refused, as every other save."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class MeasureForm(VersionedModelForm[Measure]):
+    goals = GoalChoiceField(
+        queryset=Goal.objects.active()
+        .select_related("department")
+        .order_by("department__name", "title"),
+        required=False,
+        label="Department goals it serves",
+        help_text="Their heads see this measure beside their goal.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = Measure
+        fields = [
+            "title",
+            "unit",
+            "direction",
+            "baseline",
+            "target",
+            "stretch",
+            "amber",
+            "red",
+            "cadence",
+            "computation",
+            "owner",
+            "goals",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = security_team()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("title", css_class="col-md-8"), Column("unit")),
+            Row(Column("direction"), Column("cadence"), Column("owner")),
+            Row(Column("baseline"), Column("target"), Column("stretch")),
+            Row(Column("amber"), Column("red")),
+            "computation",
+            "goals",
+            "version",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        title, objective = data.get("title"), self.instance.objective_id
+        if title and objective:
+            same = Measure.objects.filter(objective_id=objective, title__iexact=title)
+            if self.instance.pk is not None:
+                same = same.exclude(pk=self.instance.pk)
+            existing = same.first()
+            if existing is not None:
+                self.add_error(
+                    "title",
+                    f"This objective already has the measure “{existing.title}” "
+                    f"({existing.get_absolute_url()}): update that one.",
+                )
+        return data
+
+
+class SampleForm(forms.ModelForm):
+    """A typed-in value, dated today or earlier (the model's validator)."""
+
+    class Meta:
+        model = Sample
+        fields = ["date", "value", "comment"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "comment": forms.Textarea(attrs={"rows": 2}),
+        }

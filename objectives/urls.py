@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from objectives import views
+from objectives import measure_views, views
 
 app_name = "objectives"
 
@@ -17,6 +17,14 @@ urlpatterns = [
         views.objective_move,
         name="objective-move",
     ),
+    path(
+        "objectives/<int:objective_id>/measures/new/",
+        measure_views.measure_create,
+        name="measure-create",
+    ),
+    path("measures/<int:measure_id>/", measure_views.measure_detail, name="measure-detail"),
+    path("measures/<int:measure_id>/edit/", measure_views.measure_edit, name="measure-edit"),
+    path("measures/<int:measure_id>/samples/", measure_views.sample_create, name="sample-create"),
     path("initiatives/", views.initiative_list, name="initiative-list"),
     path("initiatives/new/", views.initiative_create, name="initiative-create"),
     path("initiatives/<int:initiative_id>/", views.initiative_detail, name="initiative-detail"),

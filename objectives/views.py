@@ -57,7 +57,13 @@ def objective_detail(request: HtmxHttpRequest, objective_id: int) -> HttpRespons
     goals = objective.business_goals.select_related("department").order_by(
         "department__name", "title"
     )
-    context = {"objective": objective, "initiatives": initiatives, "business_goals": goals}
+    measures = objective.measures.prefetch_related("samples").order_by("title")
+    context = {
+        "objective": objective,
+        "initiatives": initiatives,
+        "business_goals": goals,
+        "measures": measures,
+    }
     return render(request, OBJECTIVE, context)
 
 

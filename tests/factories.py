@@ -40,7 +40,14 @@ from departments.models import (
     ProcessDocument,
 )
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
-from objectives.models import Initiative, InitiativeStatus, Pillar, SecurityObjective
+from objectives.models import (
+    Direction,
+    Initiative,
+    InitiativeStatus,
+    Measure,
+    Pillar,
+    SecurityObjective,
+)
 from tests.alignment.meetings.helpers import NOW
 
 PASSWORD = "correct-horse-battery"
@@ -132,6 +139,20 @@ class ObjectiveFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Objective {n}")
     pillar = Pillar.TECHNOLOGY
     protects_confidentiality = True
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    objective = factory.SubFactory(ObjectiveFactory)
+    title = factory.Sequence(lambda n: f"Measure {n}")
+    unit = "%"
+    direction = Direction.HIGHER
+    baseline = Decimal("40")
+    target = Decimal("90")
+    amber = Decimal("80")
+    red = Decimal("60")
 
 
 class InitiativeFactory(factory.django.DjangoModelFactory):

@@ -132,6 +132,7 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         "objective_id": initiative.objective_id,
         "initiative_id": initiative.pk,
         "direction": "up",
+        "measure_id": factories.MeasureFactory(objective=initiative.objective).pk,
     }
     series = factories.one_on_one(
         organiser=ciso, leader=head_b, department=dept_b, now=timezone.now()

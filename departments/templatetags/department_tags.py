@@ -34,6 +34,10 @@ STATUS_CLASSES = {
     "achieved": "text-bg-success",
     "paused": "text-bg-warning",
     "retired": "text-bg-dark",
+    "on_target": "text-bg-success",
+    "amber": "text-bg-warning",
+    "red": "text-bg-danger",
+    "no_data": "text-bg-light border",
 }
 
 

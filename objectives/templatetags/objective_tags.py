@@ -1,4 +1,5 @@
-"""What objectives shows on lower pages: the security objectives that protect a goal.
+"""What objectives shows on lower pages: the objectives that protect a goal, the measures
+that serve it.
 
 departments may not import objectives, so a goal's page loads this tag instead.
 """
@@ -18,3 +19,10 @@ def protecting_objectives(goal: Goal) -> dict[str, object]:
     """The active objectives linked to `goal`, with why the business should care."""
     objectives = SecurityObjective.objects.active().filter(business_goals=goal)
     return {"objectives": list(objectives)}
+
+
+@register.inclusion_tag("objectives/_goal_measures.html")
+def security_measures(goal: Goal) -> dict[str, object]:
+    """The security measures that serve `goal`, with their status and trend."""
+    measures = goal.security_measures.select_related("objective").prefetch_related("samples")
+    return {"measures": list(measures.order_by("title"))}

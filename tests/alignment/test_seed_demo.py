@@ -14,7 +14,7 @@ from django.db.models import F, Sum
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments.models import CheckIn, Department, Goal
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
-from objectives.models import Initiative, SecurityObjective
+from objectives.models import Initiative, Measure, SampleSource, SecurityObjective
 
 MODELS = (
     Department,
@@ -145,3 +145,15 @@ def test_it_does_nothing_with_if_empty_on_a_non_empty_database(debug_on: None, d
 def test_it_seeds_an_empty_database_with_if_empty(debug_on: None) -> None:
     seed("--if-empty")
     assert Department.objects.count() >= 6
+
+
+@pytest.mark.django_db
+def test_the_demo_programme_has_measures_with_a_trend_and_computed_samples(
+    debug_on: None,
+) -> None:
+    seed()
+    typed = Measure.objects.get(title="Laptops with EDR")
+    assert typed.samples.count() == 9 and not typed.is_stale()
+    assert typed.goals.filter(title="99.95 % uptime").exists()
+    computed = Measure.objects.get(title="Goal coverage")
+    assert computed.samples.get().source == SampleSource.COMPUTED

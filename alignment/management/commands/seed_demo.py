@@ -23,6 +23,7 @@ from alignment.meetings.demo import seed_meetings
 from business_cases.demo import seed_business_cases
 from departments.demo import DemoOrganisation, seed_organisation
 from departments.models import Department
+from objectives import computations
 from objectives.demo import seed_programme
 
 
@@ -65,6 +66,8 @@ class Command(BaseCommand):
         )
         seed_meetings(users)
         seed_business_cases(initiatives=initiatives, author=users["ciso"], executive=users["exec"])
+        # The computed measures' first samples, as beat would take them tonight.
+        computations.take_samples(today=today)
         return organisation
 
     def print_logins(self, organisation: DemoOrganisation) -> None:
