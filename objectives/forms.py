@@ -29,15 +29,22 @@ class GoalChoiceField(BoundedModelMultipleChoiceField):
         return f"{obj.department.name} — {obj.title}"
 
 
-class ObjectiveForm(VersionedModelForm[SecurityObjective]):
-    business_goals = GoalChoiceField(
+def active_goals_field(label: str, help_text: str) -> GoalChoiceField:
+    """Several of the active department goals, listed by department."""
+    return GoalChoiceField(
         queryset=Goal.objects.active()
         .select_related("department")
         .order_by("department__name", "title"),
         required=False,
-        label="Business goals it protects or enables",
-        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+        label=label,
+        help_text=help_text + " Hold Ctrl (⌘ on a Mac) to choose several.",
         widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+
+class ObjectiveForm(VersionedModelForm[SecurityObjective]):
+    business_goals = active_goals_field(
+        "Business goals it protects or enables", "Heads read this objective beside them."
     )
 
     class Meta:
@@ -142,14 +149,8 @@ class RetireForm(forms.Form):
 
 
 class MeasureForm(VersionedModelForm[Measure]):
-    goals = GoalChoiceField(
-        queryset=Goal.objects.active()
-        .select_related("department")
-        .order_by("department__name", "title"),
-        required=False,
-        label="Department goals it serves",
-        help_text="Their heads see this measure beside their goal.",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+    goals = active_goals_field(
+        "Department goals it serves", "Their heads see this measure beside their goal."
     )
 
     class Meta:
