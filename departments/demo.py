@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from departments.models import CheckIn, Department, Goal
+from departments.models import CheckIn, Department, Direction, Goal
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
 
 if TYPE_CHECKING:
@@ -238,6 +238,7 @@ class DemoOrganisation:
                 "category": category,
                 "metric": metric,
                 "unit": unit,
+                "direction": Direction.LOWER if target < baseline else Direction.HIGHER,
                 "baseline": decimal(baseline),
                 "target": decimal(target),
                 "current": decimal(current),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 
 from departments import documents
-from departments.models import CheckIn, Goal, GoalStatus, ProcessDocument
+from departments.models import CheckIn, Direction, Goal, GoalStatus, ProcessDocument
 from departments.versioning import VersionedModelForm
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class GoalForm(VersionedModelForm[Goal]):
             "category",
             "metric",
             "unit",
+            "direction",
             "baseline",
             "target",
             "current",
@@ -74,9 +75,18 @@ class GoalForm(VersionedModelForm[Goal]):
         super().__init__(*args, **kwargs)
         if owner_choices is not None:
             cast("forms.ModelChoiceField[User]", self.fields["owner"]).queryset = owner_choices
+        direction = cast("forms.TypedChoiceField", self.fields["direction"])
+        direction.required = False
+        direction.choices = [("", "Read it from the baseline and the target"), *Direction.choices]
+        if self.instance.pk is None:
+            self.initial["direction"] = ""  # not the model default: read it, unless chosen
 
     def clean(self) -> dict[str, Any]:
         super().clean()
+        data = self.cleaned_data
+        baseline, target = data.get("baseline"), data.get("target")
+        if not data.get("direction") and baseline is not None and target is not None:
+            data["direction"] = Direction.LOWER if target < baseline else Direction.HIGHER
         # The department is not a field of the form, so Django's own check of the
         # uniqueness constraint skips it; the database still refuses a race.
         data = self.cleaned_data

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -108,6 +108,13 @@ class GoalCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Direction(models.TextChoices):
+    """Whether a figure improves by going up ("triple revenue") or down ("DSO under 45 days")."""
+
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
 class GoalStatus(models.TextChoices):
     ON_TRACK = "on_track", "On track"
     AT_RISK = "at_risk", "At risk"
@@ -149,6 +156,7 @@ class Goal(models.Model):
     category = models.CharField(max_length=20, choices=GoalCategory.choices)
     metric = models.CharField(max_length=120, help_text="What is measured, e.g. 'monthly uptime'.")
     unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, minutes, EUR.")
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     baseline = models.DecimalField(max_digits=14, decimal_places=2)
     target = models.DecimalField(max_digits=14, decimal_places=2)
     current = models.DecimalField(max_digits=14, decimal_places=2)
@@ -175,6 +183,15 @@ class Goal(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(category__in=GoalCategory.values), name="goal_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction=Direction.HIGHER, target__gte=F("baseline"))
+                | Q(direction=Direction.LOWER, target__lte=F("baseline")),
+                name="goal_target_in_its_direction",
+                violation_error_message=(
+                    "The target must improve on the baseline in the goal's direction: above it "
+                    "when higher is better, below it when lower is better."
+                ),
             ),
             # Two active goals with one title in one department are one goal logged twice.
             models.UniqueConstraint(

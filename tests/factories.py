@@ -104,6 +104,9 @@ class GoalFactory(factory.django.DjangoModelFactory):
     unit = "%"
     baseline = Decimal("99.50")
     target = Decimal("99.95")
+    direction = factory.LazyAttribute(
+        lambda goal: Direction.LOWER if goal.target < goal.baseline else Direction.HIGHER
+    )
     current = Decimal("99.70")
     due_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=90))
     status = GoalStatus.ON_TRACK

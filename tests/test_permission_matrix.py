@@ -60,6 +60,7 @@ VALID_POST = {
     "category": "availability",
     "metric": "uptime",
     "unit": "%",
+    "direction": "higher",
     "baseline": "1",
     "target": "2",
     "current": "1.5",

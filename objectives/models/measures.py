@@ -24,16 +24,11 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments import roles
-from departments.models import not_in_the_future
+from departments.models import Direction, not_in_the_future
 from objectives.models.programme import SecurityObjective
 
 if TYPE_CHECKING:
     from departments.roles import AnyUser
-
-
-class Direction(models.TextChoices):
-    HIGHER = "higher", "Higher is better"
-    LOWER = "lower", "Lower is better"
 
 
 class Cadence(models.TextChoices):

@@ -175,3 +175,29 @@ def test_a_check_in_dated_in_the_future_is_refused_and_changes_nothing(
     assert goal.current == Decimal("99.7") and not goal.checkins.exists()
     today = {**data, "date": timezone.localdate().isoformat()}
     assert client.post(url, today).status_code == 302
+
+
+def test_a_lower_is_better_goal_needs_a_target_below_its_baseline(
+    client: Any, head_a: Any, dept_a: Any
+) -> None:
+    client.force_login(head_a)
+    url = reverse("departments:goal-create", args=[dept_a.slug])
+    dso = {**GOAL_FORM, "title": "DSO under 45 days", "baseline": "62", "target": "45"}
+    dso |= {"current": "58", "owner": head_a.pk}
+    wrong = client.post(url, {**dso, "direction": "higher"})
+    assert wrong.status_code == 422
+    assert "improve on the baseline" in wrong.content.decode()
+    assert client.post(url, {**dso, "direction": "lower"}).status_code == 302
+    goal = Goal.objects.get(title="DSO under 45 days")
+    assert goal.direction == "lower"
+    assert "lower is better" in client.get(goal.get_absolute_url()).content.decode()
+
+
+def test_a_goal_without_a_direction_reads_it_from_baseline_and_target(
+    client: Any, head_a: Any, dept_a: Any
+) -> None:
+    client.force_login(head_a)
+    url = reverse("departments:goal-create", args=[dept_a.slug])
+    data = {**GOAL_FORM, "title": "Close in 5 days", "baseline": "11", "target": "5"}
+    assert client.post(url, {**data, "current": "8", "owner": head_a.pk}).status_code == 302
+    assert Goal.objects.get(title="Close in 5 days").direction == "lower"
