@@ -6,7 +6,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from alignment.meetings import admin as meeting_admin
 from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
-from alignment.models import AlignmentLink, CaseEmail, ImpactAssessment
+from alignment.models import (
+    AlignmentLink,
+    CaseEmail,
+    ImpactAssessment,
+    ProgrammeReview,
+    ReviewItem,
+)
 
 admin.site.site_header = "Meeting of the Minds — administration"
 admin.site.site_title = "Meeting of the Minds"
@@ -43,6 +49,36 @@ class ImpactAssessmentAdmin(SimpleHistoryAdmin):
     list_select_related = ["initiative", "department"]
     autocomplete_fields = ["initiative", "department"]
     readonly_fields = ["version", "created_at", "updated_at"]
+
+
+class ReviewItemInline(admin.TabularInline):
+    model = ReviewItem
+    fields = ["objective", "initiative", "relevant", "effective", "verdict", "note"]
+    readonly_fields = ["objective", "initiative"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # items are the programme as it stood when the review opened
+
+
+@admin.register(ProgrammeReview)
+class ProgrammeReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "status", "opened_at", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = ["period", "opened_at", "finished_at", "finished_by"]
+    inlines = [ReviewItemInline]
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "verdict", "relevant", "effective"]
+    list_filter = ["verdict"]
+    list_select_related = ["review", "objective", "initiative"]
+    readonly_fields = ["review", "objective", "initiative"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 # --- The outbox: every email the product sends --------------------------------------------

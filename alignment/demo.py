@@ -8,15 +8,21 @@ count against are set with the departments.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from alignment.models import AlignmentLink, ImpactAssessment
+from alignment import reviews
+from alignment.models import AlignmentLink, ImpactAssessment, Verdict
 from departments.demo import days
 from departments.models import Department, Goal
 from objectives.models import Initiative
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # One row per record, laid out by hand (see departments/demo.py).
 # fmt: off
@@ -182,3 +188,18 @@ def seed_assessments(
                 "assessed_by": initiative.owner,
             },
         )
+
+
+def seed_review(*, ciso: User, today: dt.date) -> None:
+    """Last quarter's programme review, walked and finished: the next one compares with it."""
+    last_quarter = reviews.quarter_start(today) - dt.timedelta(days=1)
+    review, created = reviews.open_review(today=last_quarter)
+    if not created:
+        return
+    review.items.update(
+        relevant=True, effective=True, verdict=Verdict.KEEP, note="Kept, as agreed."
+    )
+    review.items.filter(initiative__title="DLP for customer data").update(
+        verdict=Verdict.ADJUST, note="Sales refused the assessment: rework the rollout with them."
+    )
+    reviews.finish(review, by=ciso)

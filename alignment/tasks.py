@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from alignment import notifications
+from alignment import notifications, reviews
 from alignment.outbox import SWEEP_TASK
 from objectives import computations
 
@@ -29,3 +29,9 @@ def sweep_outbox() -> dict[str, int]:
 def take_measure_samples() -> int:
     """One computed sample per computed measure and period (objectives/computations.py)."""
     return computations.take_samples()
+
+
+@shared_task(name="alignment.tasks.open_programme_review")
+def open_programme_review() -> bool:
+    """Open this quarter's programme review (once, however often beat runs it)."""
+    return reviews.open_review()[1]

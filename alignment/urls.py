@@ -10,6 +10,7 @@ from alignment.views import assessments as assessment_views
 from alignment.views import dashboard as dashboard_views
 from alignment.views import matrix as matrix_views
 from alignment.views import outbox as outbox_views
+from alignment.views import reviews as review_views
 
 app_name = "alignment"
 
@@ -66,6 +67,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("alignment/conflicts/", dashboard_views.conflict_list, name="conflict-list"),
     path("alignment/coverage/", dashboard_views.coverage, name="coverage"),
     # --- end dashboard ---
+    # --- programme reviews (alignment/views/reviews.py) ---
+    path("reviews/", review_views.review_list, name="review-list"),
+    path("reviews/open/", review_views.review_open, name="review-open"),
+    path("reviews/<int:review_id>/", review_views.review_detail, name="review-detail"),
+    path(
+        "reviews/<int:review_id>/items/<int:review_item_id>/",
+        review_views.review_item,
+        name="review-item",
+    ),
+    path("reviews/<int:review_id>/finish/", review_views.review_finish, name="review-finish"),
     # --- the outbox (alignment/views/outbox.py) ---
     path("outbox/", outbox_views.outbox, name="outbox"),
     # --- meetings (alignment/meetings/urls.py), in this namespace ---

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from alignment.meetings.models import ActionItem
+from alignment.reviews import open_review
 from business_cases.models import CaseStatus
 from tests import factories
 
@@ -135,6 +136,9 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         "direction": "up",
         "measure_id": factories.MeasureFactory(objective=initiative.objective).pk,
     }
+    review, _ = open_review()
+    objects["review_id"] = review.pk
+    objects["review_item_id"] = review.items.order_by("pk").first().pk
     series = factories.one_on_one(
         organiser=ciso, leader=head_b, department=dept_b, now=timezone.now()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alignment.forms.assessments import AssessmentAnswerForm, AssessmentForm, FrictionBudgetForm
 from alignment.forms.links import NO_LINK, LinkForm, MatrixFilterForm, QuickLinkForm
+from alignment.forms.reviews import ReviewItemForm
 
 __all__ = [
     "NO_LINK",
@@ -13,4 +14,5 @@ __all__ = [
     "LinkForm",
     "MatrixFilterForm",
     "QuickLinkForm",
+    "ReviewItemForm",
 ]

@@ -19,6 +19,13 @@ from alignment.models.links import (
     Relation,
     get_link_for,
 )
+from alignment.models.reviews import (
+    ProgrammeReview,
+    ReviewItem,
+    ReviewStatus,
+    Verdict,
+    get_review_for,
+)
 
 __all__ = [
     "Agreement",
@@ -26,8 +33,13 @@ __all__ = [
     "CaseEmail",
     "CaseEmailKind",
     "ImpactAssessment",
+    "ProgrammeReview",
     "Relation",
+    "ReviewItem",
+    "ReviewStatus",
+    "Verdict",
     "get_assessment_for",
     "get_assessment_to_answer",
     "get_link_for",
+    "get_review_for",
 ]

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments import roles
@@ -96,6 +97,9 @@ class SecurityObjective(models.Model):
     )
     # The CISO's order of priority: lower first; ties by title.
     position = models.PositiveIntegerField(default=0)
+    next_review = models.DateField(
+        null=True, blank=True, help_text="Set by each programme review; it needs one after."
+    )
     # Raised on every versioned save: no lost updates.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -125,6 +129,11 @@ class SecurityObjective(models.Model):
     def move(self, step: int) -> bool:
         """One place up (−1) or down (+1) in the CISO's order of priority."""
         return move_in_order(SecurityObjective.objects.all(), self, step)
+
+    @property
+    def needs_review(self) -> bool:
+        """Its next review date has passed without a review."""
+        return self.next_review is not None and self.next_review < timezone.localdate()
 
     @property
     def is_retired(self) -> bool:
@@ -208,6 +217,9 @@ class Initiative(models.Model):
     )
     # The order within its objective: lower first; ties by title.
     position = models.PositiveIntegerField(default=0)
+    next_review = models.DateField(
+        null=True, blank=True, help_text="Set by each programme review; it needs one after."
+    )
     # Raised on every versioned save: no lost updates.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -243,6 +255,11 @@ class Initiative(models.Model):
     def move(self, step: int) -> bool:
         """One place up (−1) or down (+1) among its objective's initiatives."""
         return move_in_order(Initiative.objects.filter(objective_id=self.objective_id), self, step)
+
+    @property
+    def needs_review(self) -> bool:
+        """Its next review date has passed without a review."""
+        return self.next_review is not None and self.next_review < timezone.localdate()
 
     @property
     def counts(self) -> bool:

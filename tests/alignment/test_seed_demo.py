@@ -11,7 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F, Sum
 
-from alignment.models import AlignmentLink, ImpactAssessment, Relation
+from alignment.models import (
+    AlignmentLink,
+    ImpactAssessment,
+    ProgrammeReview,
+    Relation,
+    ReviewStatus,
+)
 from departments.models import CheckIn, Department, Goal
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
 from objectives.models import Initiative, Measure, SampleSource, SecurityObjective
@@ -157,3 +163,12 @@ def test_the_demo_programme_has_measures_with_a_trend_and_computed_samples(
     assert typed.goals.filter(title="99.95 % uptime").exists()
     computed = Measure.objects.get(title="Goal coverage")
     assert computed.samples.get().source == SampleSource.COMPUTED
+
+
+@pytest.mark.django_db
+def test_the_demo_has_last_quarters_review_finished(debug_on: None) -> None:
+    seed()
+    review = ProgrammeReview.objects.get()
+    assert review.status == ReviewStatus.FINISHED
+    assert review.items.filter(verdict="adjust").exists()
+    assert SecurityObjective.objects.exclude(next_review=None).exists()
