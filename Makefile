@@ -41,7 +41,7 @@ bench: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_DEBUG=1 $(BIN)/mypy
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var

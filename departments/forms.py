@@ -42,6 +42,13 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class GoalChoiceField(BoundedModelMultipleChoiceField):
+    """Several department goals, each named with its department: "Sales: Triple revenue"."""
+
+    def label_from_instance(self, obj: Goal) -> str:
+        return f"{obj.department.name}: {obj.title}"
+
+
 # Browsers' date inputs speak ISO 8601 whatever the locale; en-GB's first input format
 # (dd/mm/yyyy) would leave an edited goal's due date blank.
 ISO_DATE = "%Y-%m-%d"

@@ -16,11 +16,11 @@ saving again goes through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django import forms
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -115,6 +115,20 @@ def refuse(form: forms.BaseForm, stale: StaleVersion) -> None:
     """Show a stale save's refusal on `form`, re-rendered with the stored version."""
     form.add_error(None, stale.message)
     carry_version(form, stale.stored_version)
+
+
+def save_refusing_duplicates(
+    form: VersionedModelForm[Any], *, field: str, duplicate: Callable[[], str]
+) -> bool:
+    """Save `form` in one transaction; False, with the reason on the form, when it is stale
+    or when the database refuses a duplicate that a race let past the form's own check
+    (`duplicate()` words it, on `field`)."""
+    try:
+        with transaction.atomic():
+            return form.save() is not None
+    except IntegrityError:
+        form.add_error(field, duplicate())
+        return False
 
 
 class VersionedModelForm(forms.ModelForm, Generic[_M]):

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +36,7 @@ from departments.models import (
     record_checkin,
     store_document,
 )
+from departments.versioning import save_refusing_duplicates
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -160,14 +160,12 @@ def _owner_choices(department: Department) -> QuerySet[User]:
 
 def _save_goal(form: GoalForm) -> bool:
     """Save; False with the reason on the form when stale or, in a race, a duplicate."""
-    try:
-        with transaction.atomic():
-            return form.save() is not None
-    except IntegrityError:
+
+    def duplicate() -> str:
         existing = form.instance.same_title_goal()
-        message = duplicate_goal_message(existing) if existing else "Not saved: retry."
-        form.add_error("title", message)
-        return False
+        return duplicate_goal_message(existing) if existing else "Not saved: retry."
+
+    return save_refusing_duplicates(form, field="title", duplicate=duplicate)
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from departments.forms import BoundedModelMultipleChoiceField
+from departments.forms import GoalChoiceField
 from departments.models import Goal
 from departments.roles import SECURITY_GROUP
 from departments.versioning import VersionedModelForm
@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 
 def security_team() -> QuerySet[User]:
     return get_user_model().objects.filter(groups__name=SECURITY_GROUP).order_by("first_name")
-
-
-class GoalChoiceField(BoundedModelMultipleChoiceField):
-    """Department goals, named with their department so that a long list reads well."""
-
-    def label_from_instance(self, obj: Goal) -> str:
-        return f"{obj.department.name} — {obj.title}"
 
 
 def active_goals_field(label: str, help_text: str) -> GoalChoiceField:

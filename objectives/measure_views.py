@@ -4,12 +4,12 @@ everyone reads them, their status, staleness and trend."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.http import HtmxHttpRequest, form_status
+from departments.versioning import save_refusing_duplicates
 from objectives.computations import record_sample
 from objectives.forms import MeasureForm, SampleForm
 from objectives.models import Measure, get_measure_for, get_objective_for
@@ -21,12 +21,7 @@ DUPLICATE = "This objective already has a measure so named: update that one."
 
 def _save(form: MeasureForm) -> bool:
     """Save; False with the reason on the form when stale or, in a race, a duplicate."""
-    try:
-        with transaction.atomic():
-            return form.save() is not None
-    except IntegrityError:
-        form.add_error("title", DUPLICATE)
-        return False
+    return save_refusing_duplicates(form, field="title", duplicate=lambda: DUPLICATE)
 
 
 @require_http_methods(["GET", "POST"])

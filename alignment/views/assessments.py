@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,12 +28,13 @@ from departments.http import (
     template_for,
 )
 from departments.models import Department, get_department_for
-from departments.versioning import carry_version
+from departments.versioning import carry_version, save_refusing_duplicates
 from objectives.models import get_initiative_for
 
 EDITOR = "alignment/assessment_form.html"
 ROW = "alignment/_assessments.html#assessment-row"
 PAGE_SIZE = 50
+ASSESSED = "This department already has an assessment here."
 ANSWER_FIELDS = ["head_agreement", "head_comment", "head_answered_at", "version"]
 
 
@@ -90,16 +90,14 @@ def assessment_create(request: HtmxHttpRequest, initiative_id: int) -> HttpRespo
     assessment = ImpactAssessment(initiative=initiative, assessed_by=request.user)
     initial = {"department": Department.objects.filter(slug=request.GET.get("department")).first()}
     form = AssessmentForm(request.POST or None, instance=assessment, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                form.save()
-        except IntegrityError:
-            # Someone added the same pair between our check and our insert.
-            form.add_error("department", "This department already has an assessment here.")
-        else:
-            messages.success(request, f"Impact on {assessment.department.name} recorded.")
-            return redirect(initiative)
+    # A race may add the same pair between the form's check and our insert.
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_refusing_duplicates(form, field="department", duplicate=lambda: ASSESSED)
+    ):
+        messages.success(request, f"Impact on {assessment.department.name} recorded.")
+        return redirect(initiative)
     return _render_editor(request, form)
 
 

@@ -10,7 +10,7 @@ from django import forms
 from business_cases import sources
 from business_cases.forms.fields import discount_field, horizon_field, plain_helper
 from business_cases.models import BusinessCase
-from departments.forms import BoundedModelMultipleChoiceField
+from departments.forms import GoalChoiceField
 from departments.models import Goal
 from departments.versioning import VersionedModelForm
 
@@ -31,11 +31,6 @@ class CaseCreateForm(forms.ModelForm):
         self.helper = plain_helper(
             Layout("title", "summary", Row(Column("horizon_years"), Column("discount_rate")))
         )
-
-
-class GoalChoiceField(BoundedModelMultipleChoiceField):
-    def label_from_instance(self, obj: Goal) -> str:
-        return f"{obj.department.name}: {obj.title}"
 
 
 class CaseForm(VersionedModelForm[BusinessCase]):

@@ -54,6 +54,22 @@ class Pillar(models.TextChoices):
     BUDGET = "budget", "Budget & resources"
 
 
+class ReviewedOnSchedule(models.Model):
+    """What programme reviews keep on an objective or an initiative: when it is next due."""
+
+    next_review = models.DateField(
+        null=True, blank=True, help_text="Set by each programme review; it needs one after."
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def needs_review(self) -> bool:
+        """Its next review date has passed without a review."""
+        return self.next_review is not None and self.next_review < timezone.localdate()
+
+
 class ObjectiveStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ACHIEVED = "achieved", "Achieved"
@@ -71,7 +87,7 @@ class SecurityObjectiveQuerySet(models.QuerySet["SecurityObjective"]):
         return self.filter(status=ObjectiveStatus.ACTIVE)
 
 
-class SecurityObjective(models.Model):
+class SecurityObjective(ReviewedOnSchedule):
     title = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
@@ -97,9 +113,6 @@ class SecurityObjective(models.Model):
     )
     # The CISO's order of priority: lower first; ties by title.
     position = models.PositiveIntegerField(default=0)
-    next_review = models.DateField(
-        null=True, blank=True, help_text="Set by each programme review; it needs one after."
-    )
     # Raised on every versioned save: no lost updates.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,11 +142,6 @@ class SecurityObjective(models.Model):
     def move(self, step: int) -> bool:
         """One place up (−1) or down (+1) in the CISO's order of priority."""
         return move_in_order(SecurityObjective.objects.all(), self, step)
-
-    @property
-    def needs_review(self) -> bool:
-        """Its next review date has passed without a review."""
-        return self.next_review is not None and self.next_review < timezone.localdate()
 
     @property
     def is_retired(self) -> bool:
@@ -194,7 +202,7 @@ class InitiativeQuerySet(models.QuerySet["Initiative"]):
         return self.exclude(status__in=[InitiativeStatus.DONE, InitiativeStatus.CANCELLED])
 
 
-class Initiative(models.Model):
+class Initiative(ReviewedOnSchedule):
     objective = models.ForeignKey(
         SecurityObjective, on_delete=models.PROTECT, related_name="initiatives"
     )
@@ -217,9 +225,6 @@ class Initiative(models.Model):
     )
     # The order within its objective: lower first; ties by title.
     position = models.PositiveIntegerField(default=0)
-    next_review = models.DateField(
-        null=True, blank=True, help_text="Set by each programme review; it needs one after."
-    )
     # Raised on every versioned save: no lost updates.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -255,11 +260,6 @@ class Initiative(models.Model):
     def move(self, step: int) -> bool:
         """One place up (−1) or down (+1) among its objective's initiatives."""
         return move_in_order(Initiative.objects.filter(objective_id=self.objective_id), self, step)
-
-    @property
-    def needs_review(self) -> bool:
-        """Its next review date has passed without a review."""
-        return self.next_review is not None and self.next_review < timezone.localdate()
 
     @property
     def counts(self) -> bool:

@@ -9,20 +9,24 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from alignment.meetings.forms import PeopleChoiceField
-from business_cases.forms.case import GoalChoiceField as CaseGoalsField
-from departments.forms import BoundedModelMultipleChoiceField
+from business_cases.forms.case import CaseForm
+from departments.forms import BoundedModelMultipleChoiceField, GoalChoiceField
 from departments.models import Goal
-from objectives.forms import GoalChoiceField as ObjectiveGoalsField
+from objectives.forms import MeasureForm, ObjectiveForm
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("field_class", [ObjectiveGoalsField, CaseGoalsField])
-def test_every_goal_multi_select_refuses_an_id_beyond_64_bits(field_class: Any) -> None:
+@pytest.mark.parametrize(
+    ("form_class", "name"),
+    [(ObjectiveForm, "business_goals"), (MeasureForm, "goals"), (CaseForm, "business_goals")],
+)
+def test_every_goal_multi_select_refuses_an_id_beyond_64_bits(form_class: Any, name: str) -> None:
     goal = factories.GoalFactory()
-    field = field_class(queryset=Goal.objects.all())
-    assert issubclass(field_class, BoundedModelMultipleChoiceField)
+    assert isinstance(form_class.base_fields[name], GoalChoiceField)
+    assert issubclass(GoalChoiceField, BoundedModelMultipleChoiceField)
+    field = GoalChoiceField(queryset=Goal.objects.all())
     with pytest.raises(forms.ValidationError) as refused:
         field.clean([str(goal.pk), str(2**63)])
     assert "not one of the available choices" in str(refused.value)
