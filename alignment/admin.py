@@ -8,8 +8,11 @@ from alignment.meetings import admin as meeting_admin
 from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
 from alignment.models import (
     AlignmentLink,
+    BoardPack,
     CaseEmail,
     ImpactAssessment,
+    PostureReport,
+    ProgrammeEmail,
     ProgrammeReview,
     ReviewItem,
 )
@@ -122,3 +125,33 @@ class CaseEmailAdmin(OutboxAdmin):
     list_select_related = ["case"]
     readonly_fields = [*OutboxAdmin.readonly_fields, "sent_at", "message_id"]
     raw_id_fields = ["case", "decision", "recipient_user"]
+
+
+@admin.register(ProgrammeEmail)
+class ProgrammeEmailAdmin(OutboxAdmin):
+    list_display = ["kind", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "subject"]
+    readonly_fields = [*OutboxAdmin.readonly_fields, "sent_at", "message_id"]
+    raw_id_fields = ["review", "pack", "recipient_user"]
+
+
+@admin.register(PostureReport)
+class PostureReportAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "updated_at"]
+    readonly_fields = ["version", "updated_at"]
+
+
+@admin.register(BoardPack)
+class BoardPackAdmin(SimpleHistoryAdmin):
+    """Read-only: a frozen pack is what the board saw; nobody edits it, not even here."""
+
+    list_display = ["__str__", "status", "frozen_at", "approved_at", "presented_at"]
+    list_filter = ["status"]
+    exclude = ["pdf", "xlsx"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

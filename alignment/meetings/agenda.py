@@ -136,7 +136,7 @@ def _actions(occurrence: Occurrence, department: Department | None) -> AgendaSec
     actions = (
         ActionItem.objects.open()
         .filter(occurrence__start__lt=occurrence.start)
-        .select_related("owner", "occurrence")
+        .select_related("owner", "occurrence__series", "review_item__review")
         .order_by("due_date", "pk")
     )
     if department is not None:
@@ -145,7 +145,7 @@ def _actions(occurrence: Occurrence, department: Department | None) -> AgendaSec
         {
             "text": item.title,
             "detail": _action_detail(item),
-            "url": item.occurrence.get_absolute_url(),
+            "url": item.get_absolute_url(),
         }
         for item in _limited(actions)
     ]

@@ -43,7 +43,9 @@ def meetings_overview(*, now: dt.datetime | None = None, limit: int = 8) -> Meet
         upcoming_count=upcoming.count(),
         cadence=list(cadence),
         overdue=list(
-            overdue.select_related("owner", "occurrence__series").order_by("due_date")[:limit]
+            overdue.select_related("owner", "occurrence__series", "review_item__review").order_by(
+                "due_date"
+            )[:limit]
         ),
         overdue_count=overdue.count(),
     )

@@ -210,7 +210,7 @@ def digest_email(row: DigestMessage, now: dt.datetime) -> EmailMultiAlternatives
     items = list(
         ActionItem.objects.overdue(today=today)
         .filter(owner=row.owner)
-        .select_related("occurrence__series")
+        .select_related("occurrence__series", "review_item__review")
         .order_by("due_date", "pk")
     )
     if not items or not row.owner.email:

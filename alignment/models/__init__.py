@@ -19,6 +19,14 @@ from alignment.models.links import (
     Relation,
     get_link_for,
 )
+from alignment.models.programme_emails import ProgrammeEmail, ProgrammeEmailKind
+from alignment.models.reports import (
+    BoardPack,
+    PackStatus,
+    PostureReport,
+    get_pack_for,
+    quarter_label,
+)
 from alignment.models.reviews import (
     ProgrammeReview,
     ReviewItem,
@@ -30,9 +38,14 @@ from alignment.models.reviews import (
 __all__ = [
     "Agreement",
     "AlignmentLink",
+    "BoardPack",
     "CaseEmail",
     "CaseEmailKind",
     "ImpactAssessment",
+    "PackStatus",
+    "PostureReport",
+    "ProgrammeEmail",
+    "ProgrammeEmailKind",
     "ProgrammeReview",
     "Relation",
     "ReviewItem",
@@ -41,5 +54,7 @@ __all__ = [
     "get_assessment_for",
     "get_assessment_to_answer",
     "get_link_for",
+    "get_pack_for",
     "get_review_for",
+    "quarter_label",
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from alignment.meetings.models.series import Occurrence, SeriesAttendee, may_take_notes
+from alignment.models import ReviewItem
 from departments import roles
 
 if TYPE_CHECKING:
@@ -53,8 +54,14 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
 
 
 class ActionItem(models.Model):
+    """Something to do, with an owner and a due date: from a meeting, or from a programme
+    review's decision about one objective or initiative."""
+
     occurrence = models.ForeignKey(
-        Occurrence, on_delete=models.CASCADE, related_name="action_items"
+        Occurrence, null=True, blank=True, on_delete=models.CASCADE, related_name="action_items"
+    )
+    review_item = models.ForeignKey(
+        ReviewItem, null=True, blank=True, on_delete=models.CASCADE, related_name="action_items"
     )
     title = models.CharField(max_length=200)
     owner = models.ForeignKey(
@@ -84,10 +91,30 @@ class ActionItem(models.Model):
                 name="action_done_at_iff_done",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="action_title_set"),
+            models.CheckConstraint(
+                condition=Q(occurrence__isnull=False, review_item__isnull=True)
+                | Q(occurrence__isnull=True, review_item__isnull=False),
+                name="action_one_source",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        """Its meeting's page, or the review item it came from."""
+        if self.occurrence is not None:
+            return self.occurrence.get_absolute_url()
+        assert self.review_item is not None  # action_one_source
+        return f"{self.review_item.review.get_absolute_url()}#item-{self.review_item_id}"
+
+    @property
+    def source(self) -> str:
+        """Where it was decided: the meeting series' title, or the review."""
+        if self.occurrence is not None:
+            return self.occurrence.series.title
+        assert self.review_item is not None  # action_one_source
+        return str(self.review_item.review)
 
     @property
     def is_overdue(self) -> bool:
@@ -105,7 +132,12 @@ def get_action_item_for(user: User, pk: int) -> ActionItem:
     )
     if not ActionItem.objects.visible_to(user).filter(pk=pk).exists():
         raise Http404("No such action item.")
-    if item.owner_id != user.pk and not may_take_notes(user, item.occurrence):
+    if item.owner_id == user.pk:
+        return item
+    if item.occurrence is None:
+        if not roles.is_ciso(user):
+            raise PermissionDenied("Only the owner or the security team changes this item.")
+    elif not may_take_notes(user, item.occurrence):
         raise PermissionDenied("Only the owner or the meeting's people change this item.")
     return item
 

@@ -213,10 +213,10 @@ def action_toggle(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         if done != item.done:
             item.set_done(done)
             item.save(update_fields=["done", "done_at", "updated_at"])
-        if is_fragment(request):
+        if is_fragment(request) and item.occurrence is not None:
             context = _page_context(request, item.occurrence) | {"item": item}
             return render(request, f"{PAGE}#action-item", context)
-    return redirect(item.occurrence)
+    return redirect(item.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
