@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from alignment import reviews
-from alignment.models import AlignmentLink, ImpactAssessment, Verdict
+from alignment import packs, reviews
+from alignment.models import (
+    AlignmentLink,
+    BoardPack,
+    ImpactAssessment,
+    PostureReport,
+    ProgrammeEmail,
+    Verdict,
+)
 from departments.demo import days
 from departments.models import Department, Goal
 from objectives.models import Initiative
@@ -203,3 +210,36 @@ def seed_review(*, ciso: User, today: dt.date) -> None:
         verdict=Verdict.ADJUST, note="Sales refused the assessment: rework the rollout with them."
     )
     reviews.finish(review, by=ciso)
+
+
+def seed_board_pack(*, ciso: User, executive: User, today: dt.date) -> BoardPack | None:
+    """Last quarter's board pack, frozen on its last day and approved, so that this
+    quarter's report shows at once what changed since the board last looked.
+
+    Its PDF needs WeasyPrint's system libraries (Pango); without them the demo has no
+    pack, and says why.
+    """
+    quarter = reviews.quarter_start(today)
+    last_day = quarter - dt.timedelta(days=1)
+    period = reviews.quarter_start(last_day)
+    zone = timezone.get_current_timezone()
+    frozen_at = dt.datetime.combine(last_day, dt.time(17, 0), tzinfo=zone)
+    report, _ = PostureReport.objects.get_or_create(
+        period=period,
+        defaults={
+            "narratives": {
+                "measures": "Phishing resilience is on target; MFA coverage is still amber "
+                "while the last teams move to SSO.",
+                "friction": "Infrastructure carries most of the added hours: the change-"
+                "approval gate is being reworked with them.",
+            }
+        },
+    )
+    try:
+        pack = packs.freeze(report, by=ciso, now=frozen_at)
+    except OSError:  # WeasyPrint could not load Pango
+        return None
+    pack = packs.approve(pack, by=executive, now=frozen_at + dt.timedelta(days=3))
+    # History: its emails went out back then, not when the demo starts.
+    ProgrammeEmail.objects.filter(pack=pack).delete()
+    return pack

@@ -14,19 +14,25 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from alignment import case_emails, outbox
+from alignment import case_emails, outbox, programme_emails
 from alignment.meetings import invites, reminders
 from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
-from alignment.models import CaseEmail
+from alignment.models import CaseEmail, ProgrammeEmail
 from alignment.outbox import OutboxItem, OutboxStatus
 
 # Every outbox row model, in the order the sweep sends them.
-ROW_MODELS: tuple[type[OutboxItem], ...] = (InviteMessage, Reminder, DigestMessage, CaseEmail)
+ROW_MODELS: tuple[type[OutboxItem], ...] = (
+    InviteMessage,
+    Reminder,
+    DigestMessage,
+    CaseEmail,
+    ProgrammeEmail,
+)
 
 
 def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything the outbox holds that is due: invites first, then reminders, then digests,
-    then the business cases' emails."""
+    then the business cases' emails, then the programme's (reviews, board packs)."""
     expired = reminders.expire_started(now or timezone.now())
     sent_invites = outbox.deliver(InviteMessage.objects.all(), invites.invite_email, now=now)
     sent_reminders = outbox.deliver(
@@ -48,7 +54,14 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     sent_case_emails = outbox.deliver(
         CaseEmail.objects.all(), case_emails.case_email, now=now, select_related=("case",)
     )
+    sent_programme_emails = outbox.deliver(
+        ProgrammeEmail.objects.all(),
+        programme_emails.programme_email,
+        now=now,
+        select_related=("pack", "review"),
+    )
     return {
+        "programme_emails": sent_programme_emails,
         "invites": sent_invites,
         "reminders": sent_reminders,
         "digests": sent_digests,

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
-from alignment import friction
+from alignment import friction, programme_emails
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from alignment.models.links import unmitigated
 from alignment.models.reviews import ProgrammeReview, ReviewItem, ReviewStatus
@@ -30,6 +30,7 @@ from objectives.models import (
     Measure,
     MeasureStatus,
     ObjectiveStatus,
+    Sample,
     SecurityObjective,
 )
 
@@ -60,6 +61,7 @@ def open_review(*, today: dt.date | None = None) -> tuple[ProgrammeReview, bool]
             initiatives = Initiative.objects.unfinished().order_by("pk")
             items += [ReviewItem(review=review, initiative=i) for i in initiatives]
             ReviewItem.objects.bulk_create(items)
+            programme_emails.queue_review_opened(review)
     except IntegrityError:
         return ProgrammeReview.objects.get(period=period), False
     return review, True
@@ -152,12 +154,107 @@ def previous(review: ProgrammeReview) -> ProgrammeReview | None:
     )
 
 
-def earlier_verdicts(review: ProgrammeReview) -> dict[tuple[str, int], ReviewItem]:
-    """The previous finished review's items, by ("objective" | "initiative", id)."""
+@dataclass
+class MeasureChange:
+    """One measure's last sample on the previous review's day and on this one's."""
+
+    measure: Measure
+    then: Sample | None
+    now: Sample | None
+
+    @property
+    def then_status(self) -> str:
+        return self.measure.status_of(self.then.value if self.then else None)
+
+    @property
+    def now_status(self) -> str:
+        return self.measure.status_of(self.now.value if self.now else None)
+
+    @property
+    def then_label(self) -> str:
+        return MeasureStatus(self.then_status).label
+
+    @property
+    def now_label(self) -> str:
+        return MeasureStatus(self.now_status).label
+
+
+@dataclass
+class SubjectChange:
+    """A subject present in both reviews: the verdicts, and (objectives) the measures."""
+
+    before: ReviewItem
+    after: ReviewItem
+    measures: list[MeasureChange] = field(default_factory=list)
+
+    @property
+    def verdict_changed(self) -> bool:
+        return self.before.verdict != self.after.verdict
+
+
+@dataclass
+class Changes:
+    """What changed since the previous finished review (`previous` None: there is none)."""
+
+    previous: ProgrammeReview | None = None
+    then: dt.date | None = None
+    now: dt.date | None = None
+    both: list[SubjectChange] = field(default_factory=list)
+    new: list[ReviewItem] = field(default_factory=list)
+    gone: list[ReviewItem] = field(default_factory=list)
+    earlier: dict[tuple[str, int], ReviewItem] = field(default_factory=dict)
+
+    def before(self, item: ReviewItem) -> ReviewItem | None:
+        """The previous review's item for the same subject as `item`."""
+        return self.earlier.get(subject_key(item))
+
+
+def changes(review: ProgrammeReview, *, today: dt.date | None = None) -> Changes:
+    """This review against the previous finished one, in five queries.
+
+    For each subject in both: the verdict then and now and, for an objective, each of its
+    measures' last sample dated on or before the day the previous review finished ("then")
+    and on or before the day this one finished, or today while it is open ("now"), with
+    the status each value had (Measure.status_of). Subjects only in this review are new;
+    those only in the previous one are gone (retired, delivered or deleted since).
+    """
     before = previous(review)
     if before is None:
-        return {}
-    return {subject_key(item): item for item in before.items.all()}
+        return Changes()
+    assert before.finished_at is not None  # review_finished_has_time
+    related = ("objective", "initiative__objective")
+    now_items = {subject_key(i): i for i in review.items.select_related(*related)}
+    then_items = {subject_key(i): i for i in before.items.select_related(*related)}
+    then = timezone.localdate(before.finished_at)
+    now = timezone.localdate(review.finished_at) if review.finished_at else None
+    now = now or today or timezone.localdate()
+    common = [key for key in now_items if key in then_items]
+    objective_ids = [pk for kind, pk in common if kind == "objective"]
+    measures: dict[int, list[Measure]] = {}
+    for measure in Measure.objects.filter(objective_id__in=objective_ids).prefetch_related(
+        "samples"
+    ):
+        measures.setdefault(measure.objective_id, []).append(measure)
+    both = [
+        SubjectChange(
+            before=then_items[key],
+            after=now_items[key],
+            measures=[
+                MeasureChange(measure=m, then=m.latest_on(then), now=m.latest_on(now))
+                for m in (measures.get(key[1], []) if key[0] == "objective" else [])
+            ],
+        )
+        for key in common
+    ]
+    return Changes(
+        previous=before,
+        then=then,
+        now=now,
+        both=both,
+        new=[item for key, item in now_items.items() if key not in then_items],
+        gone=[item for key, item in then_items.items() if key not in now_items],
+        earlier=then_items,
+    )
 
 
 def subject_key(item: ReviewItem) -> tuple[str, int]:

@@ -3,13 +3,14 @@ root URLconf is alignment/conf/urls.py."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 
 from alignment.meetings import urls as meeting_urls
 from alignment.views import assessments as assessment_views
 from alignment.views import dashboard as dashboard_views
 from alignment.views import matrix as matrix_views
 from alignment.views import outbox as outbox_views
+from alignment.views import reports as report_views
 from alignment.views import reviews as review_views
 
 app_name = "alignment"
@@ -70,13 +71,39 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # --- programme reviews (alignment/views/reviews.py) ---
     path("reviews/", review_views.review_list, name="review-list"),
     path("reviews/open/", review_views.review_open, name="review-open"),
+    path("reviews/schedule/", review_views.review_schedule, name="review-schedule"),
     path("reviews/<int:review_id>/", review_views.review_detail, name="review-detail"),
     path(
         "reviews/<int:review_id>/items/<int:review_item_id>/",
         review_views.review_item,
         name="review-item",
     ),
+    path(
+        "reviews/<int:review_id>/items/<int:review_item_id>/actions/",
+        review_views.review_action_add,
+        name="review-action-add",
+    ),
     path("reviews/<int:review_id>/finish/", review_views.review_finish, name="review-finish"),
+    # --- the posture report and board packs (alignment/views/reports.py) ---
+    path("report/", report_views.report, name="report"),
+    path("report/edit/", report_views.report_edit, name="report-edit"),
+    path("report/print/", report_views.report_print, name="report-print"),
+    re_path(
+        r"^report/posture-report\.(?P<extension>pdf|xlsx)$",
+        report_views.report_file,
+        name="report-file",
+    ),
+    path("report/freeze/", report_views.report_freeze, name="report-freeze"),
+    path("packs/", report_views.pack_list, name="pack-list"),
+    path("packs/<int:pack_id>/", report_views.pack_detail, name="pack-detail"),
+    path("packs/<int:pack_id>/print/", report_views.pack_print, name="pack-print"),
+    re_path(
+        r"^packs/(?P<pack_id>[0-9]+)/board-pack\.(?P<extension>pdf|xlsx|json)$",
+        report_views.pack_file,
+        name="pack-file",
+    ),
+    path("packs/<int:pack_id>/approve/", report_views.pack_approve, name="pack-approve"),
+    path("packs/<int:pack_id>/present/", report_views.pack_present, name="pack-present"),
     # --- the outbox (alignment/views/outbox.py) ---
     path("outbox/", outbox_views.outbox, name="outbox"),
     # --- meetings (alignment/meetings/urls.py), in this namespace ---

@@ -129,6 +129,7 @@ class Budget:
     requested_count: int
     approved: Decimal
     approved_count: int
+    approved_risk_reduction: Decimal = ZERO
 
     @property
     def largest(self) -> Decimal:
@@ -162,6 +163,9 @@ def budget_totals() -> Budget:
         requested_count=len(submitted),
         approved=approved_total,
         approved_count=len(approved),
+        approved_risk_reduction=sum(
+            (_snapshot_figure(d.snapshot, "yearly_risk_reduction") for d in approved), ZERO
+        ),
     )
 
 

@@ -23,6 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from alignment.meetings.models import ActionItem
+from alignment.models import BoardPack
+from alignment.models.reports import digest
 from alignment.reviews import open_review
 from business_cases.models import CaseStatus
 from tests import factories
@@ -32,7 +34,7 @@ PUBLIC = {"login", "healthz", "meeting-answer", "calendar-feed"}
 # A user's own settings, which every role may change for themselves.
 OWN_DATA = {"logout", "meeting-profile", "feed-revoke"}
 # What an executive's POST may change: their decision on a business case.
-EXECUTIVE_WRITES = {"case-decide"}
+EXECUTIVE_WRITES = {"case-decide", "pack-approve"}
 # Roles for which nothing in the world below is theirs to change.
 READ_ONLY_ROLES = {"head_a", "executive"}
 # Django's admin guards itself (staff only); tests/alignment/test_admin.py covers it.
@@ -82,6 +84,10 @@ VALID_POST = {
     "charter": "matrix",
     "version": "1",
 }
+# The programme-review schedule's form: it writes django-celery-beat's tables (the one
+# PeriodicTask and its crontab), so the snapshot covers those tables too.
+VALID_POST |= {"frequency": "monthly", "day": "2", "hour": "9"}
+PROJECT_APPS.append("django_celery_beat")
 
 
 def discover(resolver: URLResolver | None = None, namespace: str = "") -> list[tuple[str, Any]]:
@@ -154,6 +160,20 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         token="not-a-valid-token",
         case_id=case.pk,
     )
+    # A board pack awaiting approval (its files stand in: rendering is tested elsewhere).
+    document = {"schema_version": 1, "sections": []}
+    objects["pack_id"] = BoardPack.objects.create(
+        number=1,
+        period=timezone.localdate().replace(day=1),
+        schema_version=1,
+        document=document,
+        sha256=digest(document),
+        pdf=b"%PDF-1.7",
+        xlsx=b"PK",
+        frozen_at=timezone.now(),
+        frozen_by=ciso,
+    ).pk
+    objects["extension"] = "pdf"
     users = {"ciso": ciso, "executive": executive, "head_a": head_a, "head_b": head_b}
     return World(objects=objects, users=users)
 

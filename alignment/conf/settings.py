@@ -212,6 +212,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # lease runs out; an SMTP error is retried after base × 2^(attempts − 1) seconds.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
+# Executives receive an approved board pack's PDF by email when this is on.
+BOARD_PACK_EMAIL_APPROVED = env_bool("BOARD_PACK_EMAIL_APPROVED", default=True)
 # Meetings are materialised this far ahead (alignment/meetings/materialise.py).
 MEETING_HORIZON_DAYS = 90
 

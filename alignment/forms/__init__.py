@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alignment.forms.assessments import AssessmentAnswerForm, AssessmentForm, FrictionBudgetForm
 from alignment.forms.links import NO_LINK, LinkForm, MatrixFilterForm, QuickLinkForm
-from alignment.forms.reviews import ReviewItemForm
+from alignment.forms.reviews import ReviewActionForm, ReviewItemForm, ReviewScheduleForm
 
 __all__ = [
     "NO_LINK",
@@ -14,5 +14,7 @@ __all__ = [
     "LinkForm",
     "MatrixFilterForm",
     "QuickLinkForm",
+    "ReviewActionForm",
     "ReviewItemForm",
+    "ReviewScheduleForm",
 ]

@@ -50,7 +50,7 @@ class PostureReport(models.Model):
         return f"Posture report, {quarter_label(self.period)}"
 
     def get_absolute_url(self) -> str:
-        return reverse("alignment:report", args=[self.period.isoformat()])
+        return reverse("alignment:report")
 
 
 class PackStatus(models.TextChoices):

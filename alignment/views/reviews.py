@@ -2,31 +2,65 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
+from alignment import review_schedule as schedules
 from alignment import reviews
-from alignment.forms import ReviewItemForm
+from alignment.forms import ReviewActionForm, ReviewItemForm, ReviewScheduleForm
+from alignment.meetings.models import ActionItem
 from alignment.models import ProgrammeReview, ReviewItem, get_review_for
 from departments import roles
-from departments.http import HtmxHttpRequest, form_status, require_security_team
+from departments.http import HtmxHttpRequest, form_status, is_fragment, require_security_team
 
 DETAIL = "alignment/review_detail.html"
+READERS_ONLY = "Programme reviews are for the security team and leadership."
 
 
 @require_GET
 def review_list(request: HtmxHttpRequest) -> HttpResponse:
     if not roles.reads_everything(request.user):
-        raise PermissionDenied("Programme reviews are for the security team and leadership.")
+        raise PermissionDenied(READERS_ONLY)
     context = {
         "reviews": ProgrammeReview.objects.annotate_progress()[:40],
         "cadence": reviews.CADENCE.days,
         "sooner": reviews.SOONER.days,
+        "schedule": schedules.current(),
     }
     return render(request, "alignment/review_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def review_schedule(request: HtmxHttpRequest) -> HttpResponse:
+    """How often beat opens a review: the security team changes it, leadership reads it."""
+    if not roles.reads_everything(request.user):
+        raise PermissionDenied(READERS_ONLY)
+    if request.method == "POST":
+        require_security_team(request.user, "Only the security team sets the review schedule.")
+    schedule = schedules.current()
+    initial = {"frequency": schedules.Frequency.QUARTERLY, "day": 1, "hour": 6}
+    if schedule is not None:
+        initial = {"frequency": schedule.frequency or initial["frequency"]} | {
+            "day": schedule.day,
+            "hour": schedule.hour,
+        }
+    form = None
+    if roles.is_ciso(request.user):
+        data = request.POST if request.method == "POST" else None
+        form = ReviewScheduleForm(data, initial=initial, zone=settings.TIME_ZONE)
+        if form.is_bound and form.is_valid():
+            schedules.set_schedule(**form.cleaned_data)
+            messages.success(request, "Review schedule saved; beat follows it from now on.")
+            return redirect("alignment:review-list")
+    context = {"schedule": schedule, "form": form, "zone": settings.TIME_ZONE}
+    return render(request, "alignment/review_schedule.html", context, status=form_status(form))
 
 
 @require_POST
@@ -39,22 +73,45 @@ def review_open(request: HtmxHttpRequest) -> HttpResponse:
     return redirect(review)
 
 
+def _actions() -> Prefetch[str, QuerySet[ActionItem], str]:
+    """Each item's action items with their owners: two queries however many."""
+    return Prefetch("action_items", queryset=ActionItem.objects.select_related("owner"))
+
+
+def _action_form(item: ReviewItem, data: object = None) -> ReviewActionForm:
+    return ReviewActionForm(data, prefix=f"action{item.pk}")
+
+
 def _detail(
-    request: HtmxHttpRequest, review: ProgrammeReview, invalid: ReviewItemForm | None = None
+    request: HtmxHttpRequest,
+    review: ProgrammeReview,
+    invalid: ReviewItemForm | None = None,
+    invalid_action: ReviewActionForm | None = None,
 ) -> HttpResponse:
-    items = list(review.items.select_related("objective", "initiative__objective"))
+    items = list(
+        review.items.select_related("objective", "initiative__objective").prefetch_related(
+            _actions()
+        )
+    )
     found = reviews.evidence(review)
-    earlier = reviews.earlier_verdicts(review)
+    changes = reviews.changes(review)
     editable = review.is_open and roles.is_ciso(request.user)
     rows = [
         {
             "item": item,
             "evidence": found[item.pk],
-            "before": earlier.get(reviews.subject_key(item)),
+            "before": changes.before(item),
             "form": (
                 invalid
                 if invalid and invalid.instance.pk == item.pk
                 else ReviewItemForm(instance=item, prefix=f"item{item.pk}")
+            )
+            if editable
+            else None,
+            "action_form": (
+                invalid_action
+                if invalid_action and invalid_action.instance.review_item_id == item.pk
+                else _action_form(item)
             )
             if editable
             else None,
@@ -64,13 +121,14 @@ def _detail(
     context = {
         "review": review,
         "rows": rows,
-        "previous": reviews.previous(review),
+        "previous": changes.previous,
+        "changes": changes,
         "remaining": sum(1 for item in items if not item.is_done),
         "editable": editable,
         "sooner": reviews.SOONER.days,
         "cadence": reviews.CADENCE.days,
     }
-    return render(request, DETAIL, context, status=form_status(invalid))
+    return render(request, DETAIL, context, status=form_status(invalid, invalid_action))
 
 
 @require_GET
@@ -102,3 +160,34 @@ def review_finish(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     else:
         messages.success(request, f"{review} finished; the next review dates are set.")
     return redirect(review)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def review_action_add(
+    request: HtmxHttpRequest, review_id: int, review_item_id: int
+) -> HttpResponse:
+    """An action item decided beside one item of an open review (htmx: the item's list)."""
+    review = get_review_for(request.user, review_id, write=True)
+    item = get_object_or_404(ReviewItem, pk=review_item_id, review=review)
+    here = f"{review.get_absolute_url()}#item-{item.pk}"
+    if request.method == "GET":
+        return redirect(here)
+    if not review.is_open:
+        messages.error(request, "This review is finished: it is kept as it was.")
+        return HttpResponseClientRedirect(here) if is_fragment(request) else redirect(here)
+    form = _action_form(item, request.POST)
+    form.instance.review_item = item
+    if form.is_valid():
+        form.instance.created_by = request.user
+        form.save()
+        if not is_fragment(request):
+            messages.success(request, f"Action item added: {form.instance.title}.")
+            return redirect(here)
+        form = _action_form(item)
+    elif not is_fragment(request):
+        return _detail(request, review, invalid_action=form)
+    item = ReviewItem.objects.prefetch_related(_actions()).get(pk=item.pk)
+    row = {"item": item, "action_form": form}
+    context = {"review": review, "row": row, "editable": True}
+    return render(request, f"{DETAIL}#item-actions", context, status=form_status(form))

@@ -71,7 +71,7 @@ def sparkline(values: Sequence[Decimal | float], label: str = "trend") -> str:
     )
     return format_html(
         '<svg class="sparkline" viewBox="0 0 120 28" role="img" aria-label="{}">'
-        '<polyline points="{}"/></svg>',
+        '<polyline points="{}" fill="none" stroke="#1f3a5f" stroke-width="2"/></svg>',
         label,
         coords,
     )

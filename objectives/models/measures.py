@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -66,6 +66,11 @@ class SampleSource(models.TextChoices):
     COMPUTED = "computed", "Computed"
 
 
+def grace_for(cadence: str) -> dt.timedelta:
+    """A week, or a quarter of the cadence for longer cadences."""
+    return max(dt.timedelta(days=7), dt.timedelta(days=CADENCE_DAYS[cadence] // 4))
+
+
 def period_start(day: dt.date, cadence: str) -> dt.date:
     """The first day of the period `day` falls in: its Monday, month or quarter."""
     if cadence == Cadence.WEEKLY:
@@ -82,6 +87,40 @@ class MeasureQuerySet(models.QuerySet["Measure"]):
 
     def computed(self) -> MeasureQuerySet:
         return self.exclude(computation="")
+
+    def with_latest(self) -> MeasureQuerySet:
+        """`latest_value` and `latest_date`: those of `Measure.latest`, in the same query."""
+        newest = Sample.objects.filter(measure=OuterRef("pk")).order_by(
+            "-date", "-created_at", "-pk"
+        )
+        return self.annotate(
+            latest_value=Subquery(newest.values("value")[:1]),
+            latest_date=Subquery(newest.values("date")[:1]),
+        )
+
+    def red_or_stale(self, today: dt.date | None = None) -> MeasureQuerySet:
+        """Measures whose newest sample is red (`Measure.status`) or that are stale
+        (`Measure.is_stale`), in one query; `red_now` and `stale_now` say which.
+
+        The same rules in SQL: red is beyond the red threshold in the measure's direction;
+        stale is no sample, or the newest older than one cadence plus its grace.
+        """
+        today = today or timezone.localdate()
+        red = Q(direction=Direction.HIGHER, latest_value__lt=F("red")) | Q(
+            direction=Direction.LOWER, latest_value__gt=F("red")
+        )
+        stale = Q(latest_date__isnull=True)
+        for cadence, days in CADENCE_DAYS.items():
+            due = today - dt.timedelta(days=days) - grace_for(cadence)
+            stale |= Q(cadence=cadence, latest_date__lt=due)
+        return (
+            self.with_latest()
+            .annotate(
+                red_now=ExpressionWrapper(red, output_field=BooleanField()),
+                stale_now=ExpressionWrapper(stale, output_field=BooleanField()),
+            )
+            .filter(red | stale)
+        )
 
 
 class Measure(models.Model):
@@ -181,6 +220,12 @@ class Measure(models.Model):
         samples = list(self.samples.all())
         return max(samples, key=lambda s: (s.date, s.created_at)) if samples else None
 
+    def latest_on(self, day: dt.date) -> Sample | None:
+        """The newest sample dated on or before `day` (from `samples.all()`, like `latest`):
+        the value the measure had then; `status_of(sample.value)` gives its status then."""
+        samples = [s for s in self.samples.all() if s.date <= day]
+        return max(samples, key=lambda s: (s.date, s.created_at)) if samples else None
+
     def trend(self, limit: int = 12) -> list[Decimal]:
         """The latest values, oldest first, for a sparkline (from `samples.all()`)."""
         samples = sorted(self.samples.all(), key=lambda s: (s.date, s.created_at))
@@ -211,8 +256,8 @@ class Measure(models.Model):
 
     @property
     def grace(self) -> dt.timedelta:
-        """A week, or a quarter of the cadence for longer cadences."""
-        return max(dt.timedelta(days=7), dt.timedelta(days=CADENCE_DAYS[self.cadence] // 4))
+        """A week, or a quarter of the cadence for longer cadences (`grace_for`)."""
+        return grace_for(self.cadence)
 
     def is_stale(self, today: dt.date | None = None) -> bool:
         """No sample, or the last one older than one cadence plus the grace period."""

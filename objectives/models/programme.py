@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -70,6 +70,17 @@ class ReviewedOnSchedule(models.Model):
         return self.next_review is not None and self.next_review < timezone.localdate()
 
 
+_R = TypeVar("_R", bound=ReviewedOnSchedule)
+
+
+class ReviewedOnScheduleQuerySet(models.QuerySet[_R]):
+    """The queryset side of `ReviewedOnSchedule`, for objectives and initiatives."""
+
+    def needs_review(self) -> Self:
+        """Those whose next review date has passed (`ReviewedOnSchedule.needs_review`)."""
+        return self.filter(next_review__lt=timezone.localdate())
+
+
 class ObjectiveStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ACHIEVED = "achieved", "Achieved"
@@ -77,7 +88,7 @@ class ObjectiveStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
-class SecurityObjectiveQuerySet(models.QuerySet["SecurityObjective"]):
+class SecurityObjectiveQuerySet(ReviewedOnScheduleQuerySet["SecurityObjective"]):
     def visible_to(self, user: AnyUser) -> SecurityObjectiveQuerySet:
         # The security programme is open to everyone who uses the app: transparency is
         # the point. Department-specific links and assessments are filtered separately.
@@ -189,7 +200,7 @@ def counted(prefix: str = "") -> Q:
     return ~Q(**{f"{prefix}status": InitiativeStatus.CANCELLED})
 
 
-class InitiativeQuerySet(models.QuerySet["Initiative"]):
+class InitiativeQuerySet(ReviewedOnScheduleQuerySet["Initiative"]):
     def visible_to(self, user: AnyUser) -> InitiativeQuerySet:
         return self if user.is_authenticated else self.none()
 

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.demo import seed_alignment, seed_review
+from alignment.demo import seed_alignment, seed_board_pack, seed_review
 from alignment.meetings.demo import seed_meetings
 from business_cases.demo import seed_business_cases
 from departments.demo import DemoOrganisation, seed_organisation
@@ -65,10 +65,13 @@ class Command(BaseCommand):
             departments=organisation.departments,
         )
         seed_meetings(users)
+        seed_review(ciso=users["ciso"], today=today)
+        # Frozen before the business cases are decided: the board saw last quarter's figures.
+        if seed_board_pack(ciso=users["ciso"], executive=users["exec"], today=today) is None:
+            self.stdout.write("No board pack in the demo: WeasyPrint needs Pango to make PDFs.")
         seed_business_cases(initiatives=initiatives, author=users["ciso"], executive=users["exec"])
         # The computed measures' first samples, as beat would take them tonight.
         computations.take_samples(today=today)
-        seed_review(ciso=users["ciso"], today=today)
         return organisation
 
     def print_logins(self, organisation: DemoOrganisation) -> None:

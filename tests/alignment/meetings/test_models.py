@@ -186,6 +186,7 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
         "reminders",
         "digests",
         "case_emails",
+        "programme_emails",
         "expired",
     }
     assert meeting_tasks.queue_overdue_digests() == 0
