@@ -56,6 +56,16 @@ MONTHS: dict[str, str] = {
 }
 
 
+# How far ahead a finished review sets each item's next review: until the next review
+# opens (a monthly schedule still opens one review per quarter).
+CADENCE_DAYS: dict[str, int] = {
+    Frequency.MONTHLY: 91,
+    Frequency.QUARTERLY: 91,
+    Frequency.HALF_YEARLY: 182,
+    Frequency.YEARLY: 365,
+}
+
+
 @dataclass(frozen=True)
 class Schedule:
     """What beat will do. `frequency` is None for a crontab edited in the admin into a
@@ -163,3 +173,11 @@ def set_schedule(*, frequency: str, day: int, hour: int) -> PeriodicTask:
     # PeriodicTask.save() bumps PeriodicTasks.changed: a running beat reloads.
     task.save()
     return task
+
+
+def cadence() -> dt.timedelta:
+    """The time between two reviews under the schedule beat follows (a quarter when the
+    crontab was set by hand in the admin or the task is gone)."""
+    schedule = current()
+    frequency = schedule.frequency if schedule is not None else None
+    return dt.timedelta(days=CADENCE_DAYS.get(frequency or "", 91))

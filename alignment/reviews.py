@@ -1,7 +1,9 @@
 """Programme reviews: open one per quarter, gather each item's evidence, finish it.
 
 When a review finishes, every objective and initiative it covered gets its next review
-date: a quarter (91 days) ahead, or 30 days when something is wrong —
+date: when the next review is due under the schedule (a quarter, 91 days, by default;
+182 or 365 days when reviews open every six months or yearly — review_schedule.cadence),
+or 30 days when something is wrong —
 
 - an objective with a red or stale measure;
 - an initiative in an unmitigated conflict with a business goal, or adding hours to a
@@ -20,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
-from alignment import friction, programme_emails
+from alignment import friction, programme_emails, review_schedule
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from alignment.models.links import unmitigated
 from alignment.models.reviews import ProgrammeReview, ReviewItem, ReviewStatus
@@ -37,7 +39,6 @@ from objectives.models import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-CADENCE = dt.timedelta(days=91)
 SOONER = dt.timedelta(days=30)
 
 
@@ -277,8 +278,9 @@ def finish(review: ProgrammeReview, *, by: User, now: dt.datetime | None = None)
         raise ValidationError(f"Give every item a verdict first: {missing} still without one.")
     today = timezone.localdate(now)
     found = evidence(review)
+    regular = review_schedule.cadence()
     for item in review.items.select_related("objective", "initiative"):
-        due = today + (SOONER if found[item.pk].concerns else CADENCE)
+        due = today + (SOONER if found[item.pk].concerns else regular)
         model = SecurityObjective if item.objective_id else Initiative
         model.objects.filter(pk=item.subject.pk).update(next_review=due)
     review.status, review.finished_at, review.finished_by = ReviewStatus.FINISHED, now, by

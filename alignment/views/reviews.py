@@ -30,7 +30,7 @@ def review_list(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied(READERS_ONLY)
     context = {
         "reviews": ProgrammeReview.objects.annotate_progress()[:40],
-        "cadence": reviews.CADENCE.days,
+        "cadence": schedules.cadence().days,
         "sooner": reviews.SOONER.days,
         "schedule": schedules.current(),
     }
@@ -126,7 +126,7 @@ def _detail(
         "remaining": sum(1 for item in items if not item.is_done),
         "editable": editable,
         "sooner": reviews.SOONER.days,
-        "cadence": reviews.CADENCE.days,
+        "cadence": schedules.cadence().days,
     }
     return render(request, DETAIL, context, status=form_status(invalid, invalid_action))
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment import reviews, tasks
+from alignment import review_schedule, reviews, tasks
 from alignment.models import ProgrammeReview, Relation, ReviewStatus
 from objectives.models import InitiativeStatus, ObjectiveStatus, Sample
 from tests import factories
@@ -171,3 +171,16 @@ def test_hostile_findings_are_refused_in_place_never_a_500(client: Any, ciso: An
             assert response.status_code < 500, (field, value)
     other = reverse("alignment:review-item", args=[review.pk, 2**40])
     assert client.post(other, findings(item)).status_code == 404
+
+
+def test_on_a_half_yearly_schedule_the_next_review_is_six_months_ahead(ciso: Any) -> None:
+    """Items are not flagged "Needs review" months before the next review opens."""
+    things = programme()
+    review_schedule.set_schedule(frequency="half_yearly", day=1, hour=6)
+    review, _ = reviews.open_review()
+    review.items.update(relevant=True, effective=True, verdict="keep")
+    reviews.finish(review, by=ciso)
+    today = timezone.localdate()
+    for key, days in [("calm", 182), ("red", 30)]:
+        things[key].refresh_from_db()
+        assert things[key].next_review == today + dt.timedelta(days=days), key
