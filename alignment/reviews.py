@@ -90,10 +90,10 @@ class Evidence:
         return found
 
 
-def evidence(review: ProgrammeReview) -> dict[int, Evidence]:
-    """Evidence per item id: measures and linked goals of objectives; conflicts, support
-    and added hours of initiatives."""
-    items = list(review.items.all())
+def evidence(review: ProgrammeReview, items: list[ReviewItem] | None = None) -> dict[int, Evidence]:
+    """Evidence per item id (of `items`, by default every item of the review): measures
+    and linked goals of objectives; conflicts, support and added hours of initiatives."""
+    items = list(review.items.all()) if items is None else items
     objective_ids = [i.objective_id for i in items if i.objective_id]
     initiative_ids = [i.initiative_id for i in items if i.initiative_id]
     measures: dict[int, list[Measure]] = {}

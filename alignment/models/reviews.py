@@ -135,6 +135,10 @@ class ReviewItem(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} in {self.review}"
 
+    def get_absolute_url(self) -> str:
+        """The review page at this item (the page of items it is on)."""
+        return f"{self.review.get_absolute_url()}?item={self.pk}#item-{self.pk}"
+
     @property
     def subject(self) -> SecurityObjective | Initiative:
         subject = self.objective or self.initiative

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from departments import roles
 from departments.http import HtmxHttpRequest, form_status, is_fragment, require_security_team
 
 DETAIL = "alignment/review_detail.html"
+ITEMS_PER_PAGE = 30
 READERS_ONLY = "Programme reviews are for the security team and leadership."
 
 
@@ -88,12 +90,20 @@ def _detail(
     invalid: ReviewItemForm | None = None,
     invalid_action: ReviewActionForm | None = None,
 ) -> HttpResponse:
-    items = list(
-        review.items.select_related("objective", "initiative__objective").prefetch_related(
-            _actions()
-        )
-    )
-    found = reviews.evidence(review)
+    all_items = review.items.select_related("objective", "initiative__objective")
+    # A page of items at a time: a large programme has hundreds. `?item=` opens the page
+    # of that item (links to an item use it), as does a refused form.
+    shown: int | str | None = request.GET.get("item")
+    if invalid is not None:
+        shown = invalid.instance.pk
+    elif invalid_action is not None:
+        shown = invalid_action.instance.review_item_id
+    number: int | str | None = request.GET.get("page")
+    if shown is not None and str(shown).isdigit() and len(str(shown)) < 19:
+        number = all_items.filter(pk__lt=int(shown)).count() // ITEMS_PER_PAGE + 1
+    page = Paginator(all_items.prefetch_related(_actions()), ITEMS_PER_PAGE).get_page(number)
+    items = list(page.object_list)
+    found = reviews.evidence(review, items)
     changes = reviews.changes(review)
     editable = review.is_open and roles.is_ciso(request.user)
     rows = [
@@ -123,7 +133,8 @@ def _detail(
         "rows": rows,
         "previous": changes.previous,
         "changes": changes,
-        "remaining": sum(1 for item in items if not item.is_done),
+        "remaining": review.items.filter(verdict="").count(),
+        "page": page,
         "editable": editable,
         "sooner": reviews.SOONER.days,
         "cadence": schedules.cadence().days,
@@ -147,7 +158,7 @@ def review_item(request: HtmxHttpRequest, review_id: int, review_item_id: int) -
     if not form.is_valid():
         return _detail(request, review, invalid=form)
     form.save()
-    return redirect(f"{review.get_absolute_url()}#item-{item.pk}")
+    return redirect(item.get_absolute_url())
 
 
 @require_POST
@@ -170,7 +181,7 @@ def review_action_add(
     """An action item decided beside one item of an open review (htmx: the item's list)."""
     review = get_review_for(request.user, review_id, write=True)
     item = get_object_or_404(ReviewItem, pk=review_item_id, review=review)
-    here = f"{review.get_absolute_url()}#item-{item.pk}"
+    here = item.get_absolute_url()
     if request.method == "GET":
         return redirect(here)
     if not review.is_open:

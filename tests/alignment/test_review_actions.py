@@ -57,7 +57,7 @@ def test_ciso_adds_an_action_item_in_place(
     fragment = response.content.decode()
     assert f'id="item-actions-{item.pk}"' in fragment and "Write the SSO runbook" in fragment
     assert "<html" not in fragment  # the item's list only
-    assert saved.get_absolute_url() == f"{review.get_absolute_url()}#item-{item.pk}"
+    assert saved.get_absolute_url() == f"{review.get_absolute_url()}?item={item.pk}#item-{item.pk}"
 
 
 def test_without_htmx_it_redirects_to_the_item(client: Any, ciso: Any, review: Any) -> None:
@@ -65,7 +65,7 @@ def test_without_htmx_it_redirects_to_the_item(client: Any, ciso: Any, review: A
     client.force_login(ciso)
     response = client.post(url(review, item), action(item, ciso, due_date=""))
     assert response.status_code == 302
-    assert response["Location"] == f"{review.get_absolute_url()}#item-{item.pk}"
+    assert response["Location"] == f"{review.get_absolute_url()}?item={item.pk}#item-{item.pk}"
     assert ActionItem.objects.get().due_date is None  # optional
     assert client.get(url(review, item)).status_code == 302
 
@@ -165,7 +165,7 @@ def test_actions_are_listed_with_their_state_and_toggle_on_a_finished_review(
     client.force_login(head_b)  # the owner ticks it, from the review page's form
     toggle = reverse("alignment:action-toggle", args=[mine.pk])
     response = client.post(toggle, {"done": "on"})
-    assert response["Location"] == f"{review.get_absolute_url()}#item-{item.pk}"
+    assert response["Location"] == f"{review.get_absolute_url()}?item={item.pk}#item-{item.pk}"
     mine.refresh_from_db()
     assert mine.done
     client.force_login(ciso)

@@ -184,3 +184,22 @@ def test_on_a_half_yearly_schedule_the_next_review_is_six_months_ahead(ciso: Any
     for key, days in [("calm", 182), ("red", 30)]:
         things[key].refresh_from_db()
         assert things[key].next_review == today + dt.timedelta(days=days), key
+
+
+def test_a_large_review_is_walked_a_page_at_a_time(client: Any, ciso: Any) -> None:
+    """Seventy initiatives: the page shows thirty items, and a saved item returns to its page."""
+    objective = factories.ObjectiveFactory()
+    for n in range(70):
+        factories.InitiativeFactory(objective=objective, title=f"Initiative {n:03d}")
+    review, _ = reviews.open_review()
+    client.force_login(ciso)
+    first = client.get(review.get_absolute_url()).content.decode()
+    assert first.count('class="card mb-3" id="item-') == 30
+    assert "Page 1 of 3" in first and "71 items still without a verdict" in first
+    last = review.items.order_by("-pk").first()
+    url = reverse("alignment:review-item", args=[review.pk, last.pk])
+    response = client.post(url, findings(last))
+    assert response["Location"] == f"{review.get_absolute_url()}?item={last.pk}#item-{last.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert "Page 3 of 3" in page and f'id="item-{last.pk}"' in page
+    assert "70 items still without a verdict" in page

@@ -106,7 +106,7 @@ class ActionItem(models.Model):
         if self.occurrence is not None:
             return self.occurrence.get_absolute_url()
         assert self.review_item is not None  # action_one_source
-        return f"{self.review_item.review.get_absolute_url()}#item-{self.review_item_id}"
+        return self.review_item.get_absolute_url()
 
     @property
     def source(self) -> str:
