@@ -19,12 +19,12 @@ from alignment.outbox import OutboxItem, mail_domain
 
 
 def lead_text(minutes: int) -> str:
-    """1440 → '1 day', 90 → '90 minutes'."""
+    """1440 → '1 day', 90 → '90 minutes', 1 → '1 minute'."""
     for size, unit in ((10080, "week"), (1440, "day"), (60, "hour")):
-        if minutes % size == 0:
+        if minutes and minutes % size == 0:
             n = minutes // size
             return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{minutes} minutes"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class Reminder(OutboxItem):
