@@ -32,7 +32,13 @@ run: $(VENV)/.installed
 	echo "Open http://127.0.0.1:$(PORT) — Ctrl-C stops web, worker and beat." && \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -p $(PORT)
 
+# ical.js (tests/js), the second reader of our invites; its test skips without npm.
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	npm install --prefix tests/js --no-audit --no-fund --silent
+	touch $@
+
 test: $(VENV)/.installed-test
+	if command -v npm >/dev/null; then $(MAKE) --no-print-directory tests/js/node_modules/.installed; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

@@ -11,20 +11,24 @@ budget, impact assessments their heads refused, red and stale measures, the revi
 (the open programme review, objectives and initiatives past their review date) and every
 open action item from earlier meetings.
 
-Every section is capped at ITEMS_PER_SECTION and read in a fixed number of queries,
-however many rows there are.
-
-The agenda is stored on the occurrence as JSON (a snapshot: what was on the table then),
-and rebuilt on request or when the meeting is near (alignment/meetings/materialise.py).
+Every item says who may see it (`audience`, `ref`), and the agendas that look at
+departments carry each department's figures, so that one agenda can be shown to each
+viewer as their role allows (alignment/meetings/agenda_view.py, which also decides when
+the agenda is built: live until the meeting starts, frozen from then on). A section keeps
+up to ITEMS_PER_SECTION + 1 rows per department or series it covers, so that a viewer
+who sees only some of them still sees theirs in full; the viewer's agenda is capped at
+ITEMS_PER_SECTION. Every section is read in a fixed number of queries, however many rows
+there are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, NotRequired, TypedDict, TypeVar, cast
 
-from django.db.models import F, Model, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Model, OuterRef, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from alignment.friction import Friction
@@ -50,10 +54,19 @@ ITEMS_PER_SECTION = 15
 _M = TypeVar("_M", bound=Model)
 
 
+# Who may see an item (alignment/meetings/agenda_view.py decides, from these):
+EVERYONE = "everyone"  # whoever signs in: the security programme is open to all
+DEPARTMENT = "department"  # whoever reads department `ref`: its data, its pages
+SERIES = "series"  # the people of meeting series `ref` (an action item's meeting page)
+LEADERSHIP = "leadership"  # security team, executives, administrators
+
+
 class AgendaItem(TypedDict):
     text: str
     detail: str
-    url: str
+    url: str  # "" for a line without a page (another department's figures)
+    audience: str
+    ref: int | None
 
 
 class AgendaSection(TypedDict):
@@ -61,6 +74,17 @@ class AgendaSection(TypedDict):
     title: str
     items: list[AgendaItem]
     more: bool  # more items than shown
+
+
+class DepartmentFigures(TypedDict):
+    """What any head may know of another department: counts, never contents."""
+
+    department_id: int
+    name: str
+    goals_at_risk: int
+    conflicts: int
+    hours: str  # counted hours per week, one decimal
+    budget: str
 
 
 class _Hours(TypedDict):
@@ -83,21 +107,43 @@ class _Progress(TypedDict):
     done_count: int
 
 
+class _Counts(TypedDict):
+    goals_at_risk: int
+    conflicts: int
+    hours: Decimal
+
+
 class Agenda(TypedDict):
-    """What `Occurrence.agenda` stores, as JSON (`{}` until one is built)."""
+    """What `Occurrence.agenda` stores, as JSON (`{}` until one is built; a snapshot
+    stored before this shape has neither `audience` on its items nor `departments`)."""
 
     scope: str
     sections: list[AgendaSection]
+    departments: NotRequired[list[DepartmentFigures]]
 
 
 def _section(key: str, title: str, rows: list[AgendaItem]) -> AgendaSection:
-    more = len(rows) > ITEMS_PER_SECTION
-    return {"key": key, "title": title, "items": rows[:ITEMS_PER_SECTION], "more": more}
+    # Every row read is kept: the viewer's agenda is capped after filtering.
+    return {"key": key, "title": title, "items": rows, "more": False}
+
+
+def _item(text: str, detail: str, url: str, audience: str, ref: int | None = None) -> AgendaItem:
+    return {"text": text, "detail": detail, "url": url, "audience": audience, "ref": ref}
 
 
 def _limited(queryset: QuerySet[_M]) -> list[_M]:
     # One row more than shown tells whether there are more, without a COUNT query.
     return list(queryset[: ITEMS_PER_SECTION + 1])
+
+
+def _per(queryset: QuerySet[_M], partition: str, *order: str) -> list[_M]:
+    """The first ITEMS_PER_SECTION + 1 rows, in `order`, of each `partition` (a department,
+    a series), in one query: a head who sees only their department's rows sees them all,
+    however many other departments have."""
+    ranked = queryset.annotate(
+        agenda_rank=Window(RowNumber(), partition_by=F(partition), order_by=list(order))
+    )
+    return list(ranked.filter(agenda_rank__lte=ITEMS_PER_SECTION + 1).order_by(*order))
 
 
 def build_agenda(occurrence: Occurrence) -> Agenda:
@@ -118,6 +164,7 @@ def build_agenda(occurrence: Occurrence) -> Agenda:
             _assessments(department),
             _actions(occurrence, department),
         ],
+        "departments": _figures(department),
     }
 
 
@@ -130,14 +177,17 @@ def _conflicts(department: Department | None) -> AgendaSection:
     links = AlignmentLink.objects.unmitigated().select_related("initiative", "goal__department")
     if department is not None:
         links = links.filter(goal__department=department)
-    rows: list[AgendaItem] = [
-        {
-            "text": f"{link.initiative.title} conflicts with “{link.goal.title}”"
+    order = ("goal__department__name", "goal__title", "pk")
+    rows = [
+        _item(
+            f"{link.initiative.title} conflicts with “{link.goal.title}”"
             + _where(department, link.goal.department.name),
-            "detail": link.rationale,
-            "url": link.goal.get_absolute_url(),
-        }
-        for link in _limited(links.order_by("goal__department__name", "goal__title"))
+            link.rationale,
+            link.goal.get_absolute_url(),
+            DEPARTMENT,
+            link.goal.department_id,
+        )
+        for link in _per(links, "goal__department", *order)
     ]
     return _section("conflicts", "Unmitigated conflicts", rows)
 
@@ -146,13 +196,15 @@ def _goals(department: Department | None) -> AgendaSection:
     goals = Goal.objects.at_risk().select_related("department")
     if department is not None:
         goals = goals.filter(department=department)
-    rows: list[AgendaItem] = [
-        {
-            "text": goal.title + _where(department, goal.department.name),
-            "detail": f"{goal.get_status_display()}, {goal.progress_percent} % of the way",
-            "url": goal.get_absolute_url(),
-        }
-        for goal in _limited(goals.order_by("department__name", "due_date"))
+    rows = [
+        _item(
+            goal.title + _where(department, goal.department.name),
+            f"{goal.get_status_display()}, {goal.progress_percent} % of the way",
+            goal.get_absolute_url(),
+            DEPARTMENT,
+            goal.department_id,
+        )
+        for goal in _per(goals, "department", "department__name", "due_date", "pk")
     ]
     return _section("goals", "Goals at risk or off track", rows)
 
@@ -165,37 +217,85 @@ def _assessments(department: Department | None) -> AgendaSection:
     )
     if department is not None:
         assessments = assessments.filter(department=department)
-    rows: list[AgendaItem] = [
-        {
-            "text": f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
+    rows = [
+        _item(
+            f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
             + _where(department, assessment.department.name),
-            "detail": assessment.processes_touched,
-            "url": assessment.initiative.get_absolute_url(),
-        }
-        for assessment in _limited(assessments.order_by("department__name", "pk"))
+            assessment.processes_touched,
+            assessment.initiative.get_absolute_url(),
+            DEPARTMENT,
+            assessment.department_id,
+        )
+        for assessment in _per(assessments, "department", "department__name", "pk")
     ]
     return _section("assessments", "Impact assessments awaiting the head's agreement", rows)
 
 
 def _actions(occurrence: Occurrence, department: Department | None) -> AgendaSection:
-    """Open action items from meetings before this one: of its series for a one-on-one."""
+    """Open action items from meetings before this one: of its series for a one-on-one.
+
+    Each is seen by the people of its own series (its link is that meeting's page)."""
     actions = (
         ActionItem.objects.open()
         .filter(occurrence__start__lt=occurrence.start)
-        .select_related("owner", "occurrence__series", "review_item__review")
-        .order_by("due_date", "pk")
+        .select_related("owner", "occurrence", "review_item__review")
     )
     if department is not None:
         actions = actions.filter(occurrence__series=occurrence.series)
-    rows: list[AgendaItem] = [
-        {
-            "text": item.title,
-            "detail": _action_detail(item),
-            "url": item.get_absolute_url(),
-        }
-        for item in _limited(actions)
+    rows = [
+        _item(
+            item.title,
+            _action_detail(item),
+            item.get_absolute_url(),
+            SERIES,
+            item.occurrence.series_id if item.occurrence is not None else None,
+        )
+        for item in _per(actions, "occurrence__series", "due_date", "pk")
     ]
     return _section("actions", "Open action items from earlier meetings", rows)
+
+
+def _figures(department: Department | None) -> list[DepartmentFigures]:
+    """Each department's counts (`department`'s alone for a one-on-one), in one query."""
+    at_risk = Goal.objects.at_risk().filter(department=OuterRef("pk"))
+    conflicts = AlignmentLink.objects.unmitigated().filter(goal__department=OuterRef("pk"))
+    departments = cast(
+        "QuerySet[WithAnnotations[Department, _Counts]]",
+        Department.objects.annotate(
+            goals_at_risk=Coalesce(Subquery(_count(at_risk, "department")), 0),
+            conflicts=Coalesce(Subquery(_count(conflicts, "goal__department")), 0),
+            hours=Coalesce(_counted_hours(), Value(Decimal(0))),
+        ).order_by("name"),
+    )
+    if department is not None:
+        departments = departments.filter(pk=department.pk)
+    return [
+        {
+            "department_id": d.pk,
+            "name": d.name,
+            "goals_at_risk": d.goals_at_risk,
+            "conflicts": d.conflicts,
+            "hours": f"{d.hours:.1f}",
+            "budget": f"{d.friction_budget_hours:.1f}",
+        }
+        for d in departments
+    ]
+
+
+def _count(rows: QuerySet[_M], group: str) -> QuerySet[_M]:
+    return rows.order_by().values(group).annotate(n=Count("pk")).values("n")
+
+
+def _counted_hours() -> Subquery:
+    """The counted hours of the department `OuterRef("pk")`."""
+    return Subquery(
+        ImpactAssessment.objects.counted()
+        .filter(department=OuterRef("pk"))
+        .order_by()
+        .values("department")
+        .annotate(total=Sum("hours_per_week"))
+        .values("total")
+    )
 
 
 def _action_detail(item: ActionItem) -> str:
@@ -226,12 +326,13 @@ def _senior_agenda(occurrence: Occurrence) -> Agenda:
 def _packs() -> AgendaSection:
     # pack_one_draft allows one draft at a time; the section is still capped like the rest.
     packs = BoardPack.objects.filter(status=PackStatus.DRAFT).only("number", "period", "frozen_at")
-    rows: list[AgendaItem] = [
-        {
-            "text": str(pack),
-            "detail": f"frozen {timezone.localtime(pack.frozen_at):%d %b %Y}",
-            "url": pack.get_absolute_url(),
-        }
+    rows = [
+        _item(
+            str(pack),
+            f"frozen {timezone.localtime(pack.frozen_at):%d %b %Y}",
+            pack.get_absolute_url(),
+            LEADERSHIP,
+        )
         for pack in _limited(packs.order_by("-number"))
     ]
     return _section("packs", "Board packs awaiting approval", rows)
@@ -241,12 +342,13 @@ def _cases() -> AgendaSection:
     # with_lines reads what the figures need in a fixed number of queries, and only for
     # the cases shown (the slice comes first).
     cases = BusinessCase.objects.awaiting_decision().with_lines().order_by("submitted_at", "pk")
-    rows: list[AgendaItem] = [
-        {
-            "text": f"{case.title} (revision {case.revision})",
-            "detail": _case_detail(case),
-            "url": case.get_absolute_url(),
-        }
+    rows = [
+        _item(
+            f"{case.title} (revision {case.revision})",
+            _case_detail(case),
+            case.get_absolute_url(),
+            LEADERSHIP,
+        )
         for case in _limited(cases)
     ]
     return _section("cases", "Business cases awaiting a decision", rows)
@@ -262,16 +364,9 @@ def _case_detail(case: BusinessCase) -> str:
 def _friction() -> AgendaSection:
     """Departments whose counted hours exceed their budget (`Friction.over_budget`),
     chosen in SQL: one query, however many departments."""
-    hours = (
-        ImpactAssessment.objects.counted()
-        .filter(department=OuterRef("pk"))
-        .values("department")
-        .annotate(total=Sum("hours_per_week"))
-        .values("total")
-    )
     departments = cast(
         "QuerySet[WithAnnotations[Department, _Hours]]",
-        Department.objects.annotate(hours=Subquery(hours))
+        Department.objects.annotate(hours=_counted_hours())
         .filter(hours__gt=F("friction_budget_hours"))
         .order_by("name"),
     )
@@ -281,27 +376,31 @@ def _friction() -> AgendaSection:
 
 def _friction_item(department: WithAnnotations[Department, _Hours]) -> AgendaItem:
     friction = Friction(department, department.hours, department.friction_budget_hours)
-    return {
+    return _item(
         # One decimal, as hours are stored: SQLite hands a sum back without its scale.
-        "text": f"{department.name}: {friction.hours:.1f} h/week",
-        "detail": f"budget {friction.budget:.1f} h/week, {friction.overrun:.1f} h over "
+        f"{department.name}: {friction.hours:.1f} h/week",
+        f"budget {friction.budget:.1f} h/week, {friction.overrun:.1f} h over "
         f"({friction.percent} %)",
-        "url": department.get_absolute_url(),
-    }
+        department.get_absolute_url(),
+        DEPARTMENT,
+        department.pk,
+    )
 
 
 def _refused() -> AgendaSection:
     assessments = (
         ImpactAssessment.objects.counted().refused().select_related("initiative", "department")
     )
-    rows: list[AgendaItem] = [
-        {
-            "text": f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
+    rows = [
+        _item(
+            f"{assessment.initiative.title}: {assessment.hours_per_week} h/week"
             f" ({assessment.department.name})",
-            "detail": assessment.head_comment,
-            "url": assessment.initiative.get_absolute_url(),
-        }
-        for assessment in _limited(assessments.order_by("department__name", "pk"))
+            assessment.head_comment,
+            assessment.initiative.get_absolute_url(),
+            DEPARTMENT,
+            assessment.department_id,
+        )
+        for assessment in _per(assessments, "department", "department__name", "pk")
     ]
     return _section("refused", "Impact assessments refused by heads", rows)
 
@@ -313,12 +412,13 @@ def _measures(today: dt.date) -> AgendaSection:
         .select_related("objective")
         .order_by("objective__position", "objective__title", "title"),
     )
-    rows: list[AgendaItem] = [
-        {
-            "text": f"{measure.title} ({measure.objective.title})",
-            "detail": _measure_detail(measure),
-            "url": measure.get_absolute_url(),
-        }
+    rows = [
+        _item(
+            f"{measure.title} ({measure.objective.title})",
+            _measure_detail(measure),
+            measure.get_absolute_url(),
+            EVERYONE,
+        )
         for measure in _limited(measures)
     ]
     return _section("measures", "Red and stale measures", rows)
@@ -350,38 +450,21 @@ def _reviews() -> AgendaSection:
     initiatives = Initiative.objects.unfinished().needs_review().order_by("next_review", "pk")
     subjects: list[SecurityObjective | Initiative] = [*_limited(objectives), *_limited(initiatives)]
     rows += [
-        {
-            "text": f"{subject} needs review",
-            "detail": f"due {subject.next_review:%d %b %Y}",
-            "url": subject.get_absolute_url(),
-        }
+        _item(
+            f"{subject} needs review",
+            f"due {subject.next_review:%d %b %Y}",
+            subject.get_absolute_url(),
+            EVERYONE,
+        )
         for subject in subjects
     ]
     return _section("reviews", "Reviews due", rows)
 
 
 def _review_item(review: WithAnnotations[ProgrammeReview, _Progress]) -> AgendaItem:
-    return {
-        "text": f"{review} is open",
-        "detail": f"{review.done_count} of {review.item_count} items reviewed",
-        "url": review.get_absolute_url(),
-    }
-
-
-def refresh_agenda(occurrence: Occurrence, *, now: dt.datetime | None = None) -> None:
-    occurrence.agenda = build_agenda(occurrence)
-    occurrence.agenda_built_at = now or timezone.now()
-    occurrence.save(update_fields=["agenda", "agenda_built_at", "updated_at"])
-
-
-def agenda_lines(agenda: Agenda) -> list[str]:
-    """The agenda as plain-text lines, for the text part of emails."""
-    lines: list[str] = []
-    for section in agenda.get("sections", []):
-        if not section["items"]:
-            continue
-        lines.append(f"{section['title']}:")
-        lines += [f"  - {item['text']}" for item in section["items"]]
-        if section.get("more"):
-            lines.append("  - … and more on the meeting page")
-    return lines or ["Nothing open: a good time to look ahead."]
+    return _item(
+        f"{review} is open",
+        f"{review.done_count} of {review.item_count} items reviewed",
+        review.get_absolute_url(),
+        LEADERSHIP,
+    )

@@ -4,6 +4,8 @@
   meeting missed, so cadence health is not all green), minutes, decisions and action
   items — one of them overdue; and one with every other key leader, from next week;
 - the quarterly joint meeting of the heads and a monthly senior-leadership meeting;
+- none of the CISO's meetings overlaps another: each series after the briefing is placed
+  by the clash-free search (alignment/meetings/slots.py), inside working hours;
 - a weekly security briefing whose next meeting starts about 30 minutes after seeding
   with a one-hour reminder: that reminder is due at once, so `make run` delivers it to
   var/mail/ within a minute or two (the first sweep of beat, or the one the seed itself
@@ -23,6 +25,7 @@ from django.utils import timezone
 
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
+from alignment.meetings import slots
 from alignment.meetings.models import (
     ActionItem,
     Decision,
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 HISTORY = dt.timedelta(days=92)
 BRIEFING_LEAD_MINUTES = 60
+TUESDAY = 1
 MINUTES = (
     "Walked through the open conflicts. The change-approval gate slows urgent fixes; "
     "agreed to trial a pre-approved list of standard changes. Access reviews: fine outside "
@@ -59,23 +63,51 @@ def seed_meetings(users: Mapping[str, User], *, now: dt.datetime | None = None) 
     if MeetingSeries.objects.filter(organiser=ciso).exists():
         return
     zone = profile_for(ciso).zone
+    # The briefing first: its time is fixed (its reminder is due at once); every other
+    # series is placed where the CISO and its attendees are free (alignment/meetings/slots.py).
+    _briefing(users, zone, now)
+    _heads(ciso, zone, now)
+    meeting_setup.schedule_one_on_ones(organiser=ciso, now=now)
+    meeting_setup.schedule_joint_meeting(organiser=ciso, now=now)
+    _senior_leadership(users, zone, now)
+
+
+def _heads(ciso: User, zone: ZoneInfo, now: dt.datetime) -> None:
+    """A monthly one-on-one with every head, begun three months ago, where all are free."""
+    departments = list(Department.objects.select_related("head").order_by("name"))
+    heads = [department.head for department in departments]
+    # seed_organisation gives each of its departments a head; a department made by
+    # hand without one stops the seed (and its transaction) here.
+    assert None not in heads, "a department has no head"
+    calendars = slots.Calendars.load([ciso, *(h for h in heads if h)], now=now)
     first_day = timezone.localtime(now - HISTORY, zone).date()
-    heads = list(Department.objects.select_related("head").order_by("name"))
-    for index, department in enumerate(heads):
+    load = meeting_setup.one_on_one_days(ciso)
+    for index, department in enumerate(departments):
         head = department.head
-        # seed_organisation gives each of its departments a head; a department made by
-        # hand without one stops the seed (and its transaction) here.
-        assert head is not None, f"{department} has no head"
-        day = first_day + dt.timedelta(days=index)
-        while day.weekday() >= 5:
-            day += dt.timedelta(days=1)
+        assert head is not None
+        preferred = dt.time(10, 0) if index % 2 else dt.time(14, 30)
+        slot = slots.find_slot(
+            calendars,
+            organiser=ciso,
+            attendees=[head],
+            duration=meeting_setup.ONE_ON_ONE,
+            preset=Preset.MONTHLY,
+            days=slots.candidate_days(first_day, load=load),
+            times=slots.candidate_times([preferred]),
+            started=True,
+        )
+        if slot is None:  # pragma: no cover - the demo's calendars are nearly empty
+            continue
+        title = f"One-on-one: {head.get_full_name()} ({department.name})"
+        calendars.add_slot([ciso.pk, head.pk], slot, meeting_setup.ONE_ON_ONE, title)
+        load[slot.day.weekday()] += 1
         series = meeting_services.series_create(
             organiser=ciso,
             kind=MeetingKind.ONE_ON_ONE,
-            title=f"One-on-one: {head.get_full_name()} ({department.name})",
-            rule=preset_rule(Preset.MONTHLY, day),
-            start_date=day,
-            start_time=dt.time(10, 0) if index % 2 else dt.time(14, 30),
+            title=title,
+            rule=slot.rule,
+            start_date=slot.day,
+            start_time=slot.time,
             time_zone=zone.key,
             duration_minutes=45,
             department=department,
@@ -85,10 +117,6 @@ def seed_meetings(users: Mapping[str, User], *, now: dt.datetime | None = None) 
             since=now - HISTORY,
         )
         _history(series, department, missed=department.slug == "sales", now=now)
-    meeting_setup.schedule_one_on_ones(organiser=ciso, now=now)
-    meeting_setup.schedule_joint_meeting(organiser=ciso, now=now)
-    _senior_leadership(users, zone, now)
-    _briefing(users, zone, now)
 
 
 def _history(
@@ -130,19 +158,30 @@ def _history(
 
 
 def _senior_leadership(users: Mapping[str, User], zone: ZoneInfo, now: dt.datetime) -> None:
+    """Monthly, a Tuesday at 16:00 from ten days on, or the first time all are free."""
+    ciso, people = users["ciso"], [users["exec"], users["cfo"]]
     day = timezone.localtime(now, zone).date() + dt.timedelta(days=10)
-    while day.weekday() != 1:  # a Tuesday
-        day += dt.timedelta(days=1)
+    slot = slots.find_slot(
+        slots.Calendars.load([ciso, *people], now=now),
+        organiser=ciso,
+        attendees=people,
+        duration=dt.timedelta(minutes=60),
+        preset=Preset.MONTHLY,
+        days=slots.candidate_days(day, load={d: int(d != TUESDAY) for d in range(7)}),
+        times=slots.candidate_times([dt.time(16, 0)]),
+    )
+    if slot is None:  # pragma: no cover - the demo's calendars are nearly empty
+        return
     meeting_services.series_create(
-        organiser=users["ciso"],
+        organiser=ciso,
         kind=MeetingKind.SENIOR,
         title="Security with senior leadership",
-        rule=preset_rule(Preset.MONTHLY, day),
-        start_date=day,
-        start_time=dt.time(16, 0),
+        rule=slot.rule,
+        start_date=slot.day,
+        start_time=slot.time,
         time_zone=zone.key,
         duration_minutes=60,
-        users=[users["exec"], users["cfo"]],
+        users=people,
         location="Board room",
         now=now,
     )

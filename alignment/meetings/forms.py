@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from alignment.meetings import slots
 from alignment.meetings.models import (
     ActionItem,
     Decision,
@@ -22,8 +23,21 @@ from alignment.meetings.models import (
     Response,
     UserProfile,
 )
-from alignment.meetings.models.profiles import LEAD_CHOICES, available_timezones
-from alignment.meetings.recurrence import Preset, RuleError, normalise, preset_of, preset_rule
+from alignment.meetings.models.profiles import (
+    LEAD_CHOICES,
+    WEEKDAY_CHOICES,
+    available_timezones,
+    days_mask,
+    mask_days,
+)
+from alignment.meetings.recurrence import (
+    Preset,
+    RuleError,
+    Schedule,
+    normalise,
+    preset_of,
+    preset_rule,
+)
 from alignment.meetings.services import Guest
 from departments.forms import BoundedModelMultipleChoiceField
 from departments.models import Department
@@ -33,6 +47,7 @@ if TYPE_CHECKING:
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+CLASHES_SHOWN = 10
 
 
 def zone_choices() -> list[tuple[str, str]]:
@@ -123,6 +138,11 @@ class SeriesForm(forms.ModelForm):
     video_link = forms.URLField(label="Video link", required=False, assume_scheme="https")
     reminder_leads = LeadTimesField(label="Reminders", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    schedule_anyway = forms.BooleanField(
+        label="Schedule anyway",
+        required=False,
+        help_text="Keep this time although it overlaps the meetings listed above.",
+    )
 
     class Meta:
         model = MeetingSeries
@@ -141,8 +161,12 @@ class SeriesForm(forms.ModelForm):
         ]
         widgets = {"start_date": DATE, "start_time": TIME}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organiser: User | None = None, **kwargs: Any) -> None:
+        """`organiser`: whose calendar (with the attendees') a new time must not clash
+        with; None checks nothing."""
         super().__init__(*args, **kwargs)
+        self.organiser = organiser
+        self.clashes: list[slots.Clash] = []
         self.fields["department"].required = False
         kind = cast(forms.ChoiceField, self.fields["kind"])
         kind.choices = MeetingKind.choices  # no empty choice
@@ -199,7 +223,56 @@ class SeriesForm(forms.ModelForm):
             except RuleError as error:
                 field = "custom_rule" if data.get("preset") == Preset.CUSTOM else "preset"
                 self.add_error(field, str(error))
+        if not self.errors and not data.get("schedule_anyway"):
+            self._refuse_clashes(data)
         return data
+
+    def _people(self, data: dict[str, Any]) -> list[User]:
+        assert self.organiser is not None
+        people = [self.organiser, data.get("leader"), *data.get("attendees", [])]
+        return [person for person in people if person is not None]
+
+    def _refuse_clashes(self, data: dict[str, Any]) -> None:
+        """A time that overlaps a meeting of the organiser or an attendee within the
+        horizon is refused, with the clashes listed, until "Schedule anyway" is ticked.
+
+        A change that keeps the time, the duration and the people is not checked again:
+        a series saved anyway is not refused at its next rename.
+        """
+        if self.organiser is None:
+            return
+        series: MeetingSeries = self.instance
+        people = self._people(data)
+        timing = (
+            data["rule"],
+            data["start_date"],
+            data["start_time"],
+            data["time_zone"],
+            data["duration_minutes"],
+        )
+        if series.pk:
+            stored = (
+                series.rule,
+                series.start_date,
+                series.start_time,
+                series.time_zone,
+                series.duration_minutes,
+            )
+            attending = {a.user_id for a in series.attendees.all() if a.user_id}
+            if stored == timing and {p.pk for p in people} <= attending | {series.organiser_id}:
+                return
+        schedule = Schedule(
+            data["rule"], dt.datetime.combine(data["start_date"], data["start_time"]), timing[3]
+        )
+        self.clashes = slots.schedule_clashes(
+            schedule=schedule,
+            duration=dt.timedelta(minutes=data["duration_minutes"]),
+            people=people,
+            now=timezone.now(),
+            exclude_series=series.pk,
+        )
+        if self.clashes:
+            self.add_error(None, clash_messages(self.clashes))
 
     def series_changes(self) -> SeriesFields:
         """The fields the service applies (see meeting_services.SERIES_FIELDS)."""
@@ -215,6 +288,22 @@ class SeriesForm(forms.ModelForm):
             "rule": data["rule"],
             "reminder_leads": sorted(data["reminder_leads"], reverse=True),
         }
+
+
+def clash_messages(clashes: list[slots.Clash]) -> list[str]:
+    """One line per clash, in the current (the viewer's) time zone."""
+    plural = "" if len(clashes) == 1 else "s"
+    zone = timezone.get_current_timezone_name()
+    lines = [f"This time overlaps {len(clashes)} existing meeting{plural} (times in {zone}):"]
+    for clash in clashes[:CLASHES_SHOWN]:
+        start = timezone.localtime(clash.busy.start)
+        end = timezone.localtime(clash.busy.end)
+        who = clash.person.get_full_name() or clash.person.get_username()
+        lines.append(f"“{clash.busy.title}” of {who}, {start:%a %d %b %Y %H:%M}–{end:%H:%M}")
+    if len(clashes) > CLASHES_SHOWN:
+        lines.append(f"… and {len(clashes) - CLASHES_SHOWN} more.")
+    lines.append("Choose another time, or tick “Schedule anyway” to keep this one.")
+    return lines
 
 
 def _leads(user: User, department: Department) -> bool:
@@ -281,13 +370,52 @@ class ResponseForm(forms.Form):
     response = forms.ChoiceField(choices=Response.choices, widget=forms.HiddenInput)
 
 
+def hour_choices(first: int, last: int) -> list[tuple[int, str]]:
+    return [(hour, f"{hour:02d}:00") for hour in range(first, last + 1)]
+
+
+class WorkDaysField(forms.TypedMultipleChoiceField):
+    """Weekday checkboxes, stored as a bit mask (UserProfile.work_days)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", WEEKDAY_CHOICES)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("error_messages", {"required": "Choose at least one working day."})
+        super().__init__(coerce=int, **kwargs)
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, int):
+            return [str(day) for day in mask_days(value)]
+        return value
+
+    def clean(self, value: Any) -> int:
+        return days_mask(super().clean(value))
+
+
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label="Time zone", choices=zone_choices)
+    work_start_hour = forms.TypedChoiceField(
+        label="My working day starts at", coerce=int, choices=hour_choices(0, 23)
+    )
+    work_end_hour = forms.TypedChoiceField(
+        label="and ends at",
+        coerce=int,
+        choices=hour_choices(1, 24),
+        help_text="Meetings are scheduled for you only inside these hours, in your time zone.",
+    )
+    work_days = WorkDaysField(label="My working days")
     reminder_leads = LeadTimesField(label="My reminder times", required=False)
 
     class Meta:
         model = UserProfile
-        fields = ["time_zone", "use_series_leads", "reminder_leads"]
+        fields = [
+            "time_zone",
+            "work_start_hour",
+            "work_end_hour",
+            "work_days",
+            "use_series_leads",
+            "reminder_leads",
+        ]
 
     def clean_reminder_leads(self) -> list[int]:
         return sorted(self.cleaned_data.get("reminder_leads") or [], reverse=True)

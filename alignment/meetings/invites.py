@@ -3,7 +3,7 @@
 A series is ONE calendar event: a stable UID, an RRULE, EXDATEs for cancelled meetings and
 RECURRENCE-ID overrides for moved ones. Every REQUEST carries the whole series, with the
 series' SEQUENCE (raised by alignment/meetings/services.py on each significant change),
-ORGANIZER, every ATTENDEE, and a VTIMEZONE for each TZID covering the series' dates.
+ORGANIZER, every ATTENDEE, and a VTIMEZONE for each TZID (alignment/meetings/timezones.py).
 Cancelling one meeting sends CANCEL with its RECURRENCE-ID; cancelling the series sends
 CANCEL for the UID. When a change moves the whole series (another rule, start or zone),
 the old UID is cancelled and a new one starts from that moment (`uid_since`): clients
@@ -16,8 +16,10 @@ them; each row stores the .ics decided at the time of the change.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from email.mime.base import MIMEBase
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
@@ -25,7 +27,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from alignment.meetings.models import (
@@ -38,6 +40,7 @@ from alignment.meetings.models import (
     profile_for,
 )
 from alignment.meetings.models.series import MeetingSeriesQuerySet
+from alignment.meetings.timezones import add_timezones
 from alignment.outbox import with_message_id
 
 if TYPE_CHECKING:
@@ -49,9 +52,6 @@ if TYPE_CHECKING:
 PRODID = "-//Meeting of the Minds//Meetings//EN"
 ANSWER_SALT = "alignment.meetings.answer"
 ANSWER_MAX_AGE = dt.timedelta(days=120)
-# VTIMEZONE definitions cover the series from its first meeting to this far past the last
-# one (or past today, for a series without an end).
-ZONE_MARGIN = dt.timedelta(days=2 * 366)
 PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED"}
 
 
@@ -86,6 +86,10 @@ def read_answer_token(token: str) -> AnswerPayload:
 
 
 def answer_links(attendee: SeriesAttendee, occurrence: Occurrence | None) -> dict[str, str]:
+    """Accept and decline links for this recipient; none for the organiser, who is not
+    asked whether they come to their own meeting."""
+    if attendee.is_organiser:
+        return {}
     return {
         response: settings.SITE_URL
         + reverse("alignment:meeting-answer", args=[answer_token(attendee, occurrence, response)])
@@ -125,9 +129,17 @@ def _people(event: Event, series: MeetingSeries, attendees: list[SeriesAttendee]
     organiser = series.organiser
     event.add("organizer", _address(organiser.email, organiser.get_full_name()))
     for attendee in attendees:
-        if attendee.is_organiser or not attendee.address:
+        if not attendee.address:
             continue
         address = _address(attendee.address, attendee.display_name)
+        if attendee.is_organiser:
+            # Listed as its chair, already accepted, as the big calendars do: the copy the
+            # organiser receives goes into their calendar without asking them anything.
+            address.params["ROLE"] = "CHAIR"
+            address.params["PARTSTAT"] = "ACCEPTED"
+            address.params["RSVP"] = "FALSE"
+            event.add("attendee", address)
+            continue
         series_answer = next((a for a in attendee.answers.all() if a.occurrence_id is None), None)
         address.params["ROLE"] = "REQ-PARTICIPANT"
         address.params["PARTSTAT"] = (
@@ -200,10 +212,9 @@ def _calendar(
     for event in events:
         calendar.add_component(event)
     if series_list:
-        first = min(s.start_date for s in series_list) - dt.timedelta(days=1)
-        ends = [s.schedule.last() for s in series_list]
-        last = max([e.date() for e in ends if e] + [timezone.now().date()]) + ZONE_MARGIN
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        # Yearly rules, as clients write them: right for every year, however long the series.
+        since = min(s.start_date for s in series_list)
+        add_timezones(calendar, since=since, today=timezone.now().date())
     return calendar
 
 
@@ -277,10 +288,40 @@ def feed_calendar(user: User, *, now: dt.datetime | None = None) -> Calendar:
 # --- Queuing and sending -------------------------------------------------------------------
 
 
+class Difference(NamedTuple):
+    """One thing a series change altered, as the update email names it.
+
+    `before` is None where there is no old value to name (people added or removed).
+    """
+
+    what: str
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an update or cancellation tells its reader, beside the calendar it carries.
+
+    A moved meeting: its old and new start (UTC, shown in each reader's zone). A changed
+    series: its differences. `replaced`: a cancel of a UID whose series goes on under a
+    new one. Nothing (the default): a new invite.
+    """
+
+    moved_from: dt.datetime | None = None
+    moved_to: dt.datetime | None = None
+    differences: tuple[Difference, ...] = ()
+    replaced: bool = False
+
+
+NEW = Change()
+
+
 def invitees(series: MeetingSeries) -> list[SeriesAttendee]:
-    """Everyone who receives invites: all attendees but the organiser."""
+    """Everyone who receives invites: every attendee with an address, the organiser too
+    (their copy puts the meeting in their own calendar; it asks them nothing)."""
     attendees = series.attendees.select_related("user", "user__meeting_profile", "series")
-    return [a for a in attendees if not a.is_organiser and a.address]
+    return [a for a in attendees if a.address]
 
 
 def queue(
@@ -291,6 +332,7 @@ def queue(
     method: str,
     subject: str,
     occurrence: Occurrence | None = None,
+    change: Change = NEW,
     now: dt.datetime | None = None,
 ) -> int:
     """One InviteMessage per recipient for this change (uid × sequence); returns how many."""
@@ -305,7 +347,9 @@ def queue(
             sequence=series.sequence,
             method=method,
             subject=subject,
-            body=invite_body(series, attendee, method=method, occurrence=occurrence),
+            body=invite_body(
+                series, attendee, method=method, occurrence=occurrence, change=change, now=now
+            ),
             ics=ics,
             next_attempt_at=now,
         )
@@ -316,27 +360,53 @@ def queue(
     return len(rows)
 
 
+def local_when(moment: dt.datetime, zone: ZoneInfo, now: dt.datetime) -> str:
+    """'Friday 4 December, 11:00' in `zone`; the year only when it is not the current one."""
+    local = timezone.localtime(moment, zone)
+    this_year = timezone.localtime(now, zone).year
+    return dateformat.format(local, "l j F, H:i" if local.year == this_year else "l j F Y, H:i")
+
+
+def next_start(series: MeetingSeries, now: dt.datetime) -> dt.datetime | None:
+    """The next meeting of the series that starts after `now` (moved ones where they went)."""
+    upcoming = series.occurrences.scheduled().filter(start__gt=now).order_by("start").first()
+    if upcoming is not None:
+        return upcoming.start
+    return series.schedule.first_on_or_after(now) if series.active else None
+
+
 def invite_body(
     series: MeetingSeries,
     attendee: SeriesAttendee,
     *,
     method: str,
     occurrence: Occurrence | None = None,
+    change: Change = NEW,
+    now: dt.datetime | None = None,
 ) -> str:
+    """The text of an invite, update or cancellation, in the recipient's time zone."""
+    now = now or timezone.now()
     zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
-    start = occurrence.start if occurrence else calendar_start(series)
+    cancel = method == InviteMethod.CANCEL
+    upcoming = None if cancel else next_start(series, now)
+    organiser = series.organiser
     context = {
         "series": series,
         "attendee": attendee,
-        "cancel": method == InviteMethod.CANCEL,
+        "cancel": cancel,
         "occurrence": occurrence,
-        "start": timezone.localtime(start, zone) if start else None,
+        "change": change,
+        "by": "You" if attendee.is_organiser else organiser.get_full_name() or organiser.username,
+        "for_organiser": attendee.is_organiser,
+        "when": local_when(occurrence.start, zone, now) if occurrence else "",
+        "moved_from": local_when(change.moved_from, zone, now) if change.moved_from else "",
+        "moved_to": local_when(change.moved_to, zone, now) if change.moved_to else "",
+        "next": local_when(upcoming, zone, now) if upcoming else "",
         "zone": zone.key,
         "page": settings.SITE_URL + series.get_absolute_url(),
-        "answers": None if method == InviteMethod.CANCEL else answer_links(attendee, occurrence),
+        "answers": {} if cancel else answer_links(attendee, occurrence),
     }
-    with timezone.override(zone):  # the date filter renders in the active zone
-        return render_to_string("alignment/meetings/emails/invite.txt", context)
+    return render_to_string("alignment/meetings/emails/invite.txt", context)
 
 
 class CalendarEmail(EmailMultiAlternatives):

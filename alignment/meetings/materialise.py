@@ -1,7 +1,9 @@
 """Meetings created ahead of time: every active series materialised up to the horizon.
 
 Beat runs `materialise_all` daily; the series workflows (alignment/meetings/services.py)
-call `materialise_series` when a series is created or changed.
+call `materialise_series` when a series is created or changed. A new meeting stores no
+agenda: it is live until the start (alignment/meetings/agenda_view.py), and the daily
+job freezes the agendas of the meetings that have started.
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alignment import outbox
-from alignment.meetings import agenda, reminders
+from alignment.meetings import agenda_view, reminders
 from alignment.meetings.models import MeetingSeries, Occurrence, OccurrenceStatus
-
-AGENDA_REFRESH_WITHIN = dt.timedelta(days=3)
 
 
 def horizon() -> dt.timedelta:
@@ -69,28 +69,18 @@ def materialise_series(
             occurrence.save(update_fields=["start", "end", "updated_at"])
             result.updated.append(occurrence)
     result.removed = _remove_unexpected(existing, set(expected), now, until, drop_overrides)
-    result.created = _create(series, [s for s in expected if s not in existing], now)
+    result.created = _create(series, [s for s in expected if s not in existing])
     reminders.sync_reminders(series, [*result.created, *result.updated], now=now)
     return result
 
 
-def _create(series: MeetingSeries, starts: list[dt.datetime], now: dt.datetime) -> list[Occurrence]:
-    if not starts:
-        return []
-    # The agenda is the same for every new meeting: none of the meetings between now
-    # and them has happened yet. It is built once and refreshed as each one comes near.
-    table = agenda.build_agenda(Occurrence(series=series, start=starts[0], end=starts[0]))
+def _create(series: MeetingSeries, starts: list[dt.datetime]) -> list[Occurrence]:
     created = []
     for start in starts:
         occurrence, was_created = Occurrence.objects.get_or_create(
             series=series,
             original_start=start,
-            defaults={
-                "start": start,
-                "end": start + series.duration,
-                "agenda": table,
-                "agenda_built_at": now,
-            },
+            defaults={"start": start, "end": start + series.duration},
         )
         if was_created:
             created.append(occurrence)
@@ -122,16 +112,17 @@ def _remove_unexpected(
 
 
 def materialise_all(*, now: dt.datetime | None = None) -> int:
-    """The daily job: every active series to the horizon; agendas of imminent meetings."""
+    """The daily job: every active series to the horizon; the agendas of the meetings
+    that started since the last run frozen, if nobody has read them since their start."""
     now = now or timezone.now()
     created = 0
     for series in MeetingSeries.objects.active().order_by("pk"):
         with transaction.atomic():
             created += len(materialise_series(series, now=now).created)
-    soon = Occurrence.objects.scheduled().filter(
-        start__gt=now, start__lte=now + AGENDA_REFRESH_WITHIN
+    started = Occurrence.objects.scheduled().filter(
+        agenda_view.UNFROZEN, start__lte=now, start__gt=now - agenda_view.FREEZE_WITHIN
     )
-    for occurrence in soon.select_related("series__department"):
-        agenda.refresh_agenda(occurrence, now=now)
+    for occurrence in started.select_related("series__department"):
+        agenda_view.freeze(occurrence, now=now)
     outbox.sweep_soon()
     return created

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import ngettext
 
 from alignment import outbox
-from alignment.meetings import invites
+from alignment.meetings import agenda_view, invites
 from alignment.meetings.models import (
     ActionItem,
     DigestMessage,
@@ -35,7 +37,6 @@ from alignment.meetings.models import (
     SeriesAttendee,
     profile_for,
 )
-from alignment.meetings.models.outbox import lead_text
 from alignment.outbox import OutboxStatus
 
 # What a change of plan cancels: everything not yet (or not any more) on its way.
@@ -170,6 +171,36 @@ def _superseded(row: Reminder, now: dt.datetime) -> bool:
     ).exists()
 
 
+# Closer than this, a reminder counts the hours ("in 3 hours"); further, it names the day.
+COUNTDOWN = dt.timedelta(hours=6)
+
+
+def starts_when(start: dt.datetime, now: dt.datetime, zone: ZoneInfo) -> str:
+    """When a meeting starts, as seen from `now` in the reader's zone.
+
+    'in 45 minutes', 'in 3 hours', 'in 1 hour 30 minutes' within COUNTDOWN (rounded to
+    the quarter hour past the first hour: the sweep runs a minute or so after the due
+    time); else 'today at 16:00', 'tomorrow at 10:00' or 'on Tuesday 10 March at 09:00',
+    the day being the reader's local one.
+    """
+    ahead = start - now
+    if ahead < COUNTDOWN:
+        minutes = max(1, round(ahead.total_seconds() / 60))
+        if minutes < 60:
+            return ngettext("in %(n)d minute", "in %(n)d minutes", minutes) % {"n": minutes}
+        hours, rest = divmod(15 * round(minutes / 15), 60)
+        text = ngettext("in %(n)d hour", "in %(n)d hours", hours) % {"n": hours}
+        return f"{text} {rest} minutes" if rest else text
+    local = timezone.localtime(start, zone)
+    days = (local.date() - timezone.localtime(now, zone).date()).days
+    at = dateformat.format(local, "H:i")
+    if days == 0:
+        return f"today at {at}"
+    if days == 1:
+        return f"tomorrow at {at}"
+    return f"on {dateformat.format(local, 'l j F')} at {at}"
+
+
 def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | str:
     """The email for a claimed reminder, or the status it takes instead of being sent."""
     occurrence = row.occurrence
@@ -182,6 +213,7 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
         return OutboxStatus.SKIPPED
     series = occurrence.series
     zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
+    agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now)
     context = {
         "series": series,
         "occurrence": occurrence,
@@ -189,8 +221,9 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
         "start": timezone.localtime(occurrence.start, zone),
         "end": timezone.localtime(occurrence.end, zone),
         "zone": zone.key,
-        "lead": lead_text(row.lead_minutes),
-        "agenda": occurrence.agenda.get("sections", []),
+        "when": starts_when(occurrence.start, now, zone),
+        "agenda": agenda["sections"],
+        "scope": agenda.get("scope", ""),
         "page": settings.SITE_URL + occurrence.get_absolute_url(),
         "answers": invites.answer_links(attendee, occurrence),
     }
@@ -217,7 +250,8 @@ def digest_email(row: DigestMessage, now: dt.datetime) -> EmailMultiAlternatives
         return OutboxStatus.SKIPPED
     context = {"owner": row.owner, "items": items, "site": settings.SITE_URL}
     message = EmailMultiAlternatives(
-        subject=f"{len(items)} overdue action item{'s' if len(items) != 1 else ''}",
+        subject=ngettext("%(n)d overdue action item", "%(n)d overdue action items", len(items))
+        % {"n": len(items)},
         body=render_to_string("alignment/meetings/emails/digest.txt", context),
         to=[row.owner.email],
     )

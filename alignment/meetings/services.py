@@ -10,14 +10,16 @@ the series: the old UID is cancelled and a new one starts now.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import ngettext
 
 from alignment import outbox
 from alignment.meetings import invites, reminders
@@ -145,6 +147,7 @@ def _send_request(
     *,
     now: dt.datetime,
     first: bool = False,
+    change: invites.Change = invites.NEW,
 ) -> None:
     if not recipients or invites.calendar_start(series) is None:
         return
@@ -156,12 +159,18 @@ def _send_request(
         recipients,
         method=InviteMethod.REQUEST,
         subject=f"{word}: {series}",
+        change=change,
         now=now,
     )
 
 
 def _send_cancel(
-    series: MeetingSeries, recipients: list[SeriesAttendee], *, now: dt.datetime, note: str = ""
+    series: MeetingSeries,
+    recipients: list[SeriesAttendee],
+    *,
+    now: dt.datetime,
+    note: str = "",
+    change: invites.Change = invites.NEW,
 ) -> None:
     if not recipients:
         return
@@ -172,6 +181,7 @@ def _send_cancel(
         recipients,
         method=InviteMethod.CANCEL,
         subject=f"Cancelled: {series}{note}",
+        change=change,
         now=now,
     )
 
@@ -204,6 +214,7 @@ def series_change(
     _refuse_unknown_fields(changes)
     moved = _differs(stored, changes, TIMING_FIELDS)
     detailed = _differs(stored, changes, DETAIL_FIELDS)
+    before = copy.copy(stored)
     if moved:
         _cancel_old_uid(stored, now=now)
     _apply_changes(stored, changes, moved=moved, now=now)
@@ -215,9 +226,61 @@ def series_change(
     materialise_series(stored, now=now, drop_overrides=moved)
     reminders.sync_reminders(stored, _future(stored, now), now=now)
     if moved or detailed or added or removed:
-        _send_request(stored, invites.invitees(stored), now=now, first=moved)
+        change = invites.Change(differences=_differences(before, stored, added, removed))
+        newcomers = {a.pk for a in added}
+        everyone = invites.invitees(stored)
+        # Those already invited read what changed; a newcomer gets a plain invitation.
+        _send_request(
+            stored,
+            [a for a in everyone if a.pk not in newcomers],
+            now=now,
+            first=moved,
+            change=change,
+        )
+        _send_request(stored, [a for a in everyone if a.pk in newcomers], now=now, first=True)
     outbox.sweep_soon()
     return stored
+
+
+def _differences(
+    before: MeetingSeries,
+    after: MeetingSeries,
+    added: Sequence[SeriesAttendee],
+    removed: Sequence[SeriesAttendee],
+) -> tuple[invites.Difference, ...]:
+    """What an update email names as changed: old and new value, in the series' terms."""
+
+    def time(series: MeetingSeries) -> str:
+        return f"{series.start_time:%H:%M} ({series.time_zone})"
+
+    def duration(series: MeetingSeries) -> str:
+        return ngettext("%(n)d minute", "%(n)d minutes", series.duration_minutes) % {
+            "n": series.duration_minutes
+        }
+
+    shown: list[tuple[str, Callable[[MeetingSeries], str]]] = [
+        ("Title", lambda s: s.title),
+        ("Time", time),
+        ("Repeats", lambda s: s.recurrence_text),
+        ("First meeting", lambda s: dateformat.format(s.start_date, "j F Y")),
+        ("Duration", duration),
+        ("Where", lambda s: s.location or "none"),
+        ("Video link", lambda s: s.video_link or "none"),
+    ]
+    differences = [
+        invites.Difference(what, old, new)
+        for what, value in shown
+        if (old := value(before)) != (new := value(after))
+    ]
+    people = [f"added {_names(added)}"] if added else []
+    people += [f"removed {_names(removed)}"] if removed else []
+    if people:
+        differences.append(invites.Difference("People", None, "; ".join(people)))
+    return tuple(differences)
+
+
+def _names(attendees: Sequence[SeriesAttendee]) -> str:
+    return ", ".join(sorted(a.display_name for a in attendees))
 
 
 def _refuse_unknown_fields(changes: Mapping[str, object]) -> None:
@@ -236,7 +299,8 @@ def _cancel_old_uid(stored: MeetingSeries, *, now: dt.datetime) -> None:
     stored.sequence += 1
     stored.save(update_fields=["sequence"])
     note = " (replaced by a new series)"
-    _send_cancel(stored, invites.invitees(stored), now=now, note=note)
+    change = invites.Change(replaced=True)
+    _send_cancel(stored, invites.invitees(stored), now=now, note=note, change=change)
 
 
 def _apply_changes(
@@ -326,6 +390,7 @@ def occurrence_move(
     if start <= now:
         raise ValidationError({"start": "Move the meeting to a time that is still ahead."})
     length = occurrence.end - occurrence.start
+    change = invites.Change(moved_from=occurrence.start, moved_to=start)
     occurrence.start, occurrence.end = start, start + length
     occurrence.overridden = True
     save_versioned(occurrence)
@@ -333,7 +398,7 @@ def occurrence_move(
     reminders.sync_reminders(series, [occurrence], now=now)
     series.sequence += 1
     series.save(update_fields=["sequence", "updated_at"])
-    _send_request(series, invites.invitees(series), now=now)
+    _send_request(series, invites.invitees(series), now=now, change=change)
     outbox.sweep_soon()
     return occurrence
 

@@ -16,7 +16,8 @@ from alignment.meetings.models import MeetingSeries
 
 @shared_task(name="alignment.tasks.materialise_meetings")
 def materialise_meetings() -> int:
-    """Create meetings up to the horizon for every active series; refresh near agendas."""
+    """Create meetings up to the horizon for every active series; freeze the agendas of
+    meetings that have started."""
     return materialise.materialise_all()
 
 

@@ -4,9 +4,11 @@ it is the crontab of the one PeriodicTask beat already runs, in the organisation
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
@@ -15,6 +17,17 @@ from alignment.review_schedule import TASK_NAME, Frequency
 
 pytestmark = pytest.mark.django_db
 URL = "alignment:review-schedule"
+
+
+@pytest.fixture(autouse=True)
+def review_task(db: None) -> None:
+    """The review task of alignment's migration 0007, as a fresh database has it.
+
+    A transactional test (the browser tests) empties every table, migration rows included,
+    and may run before these: the migration's own function puts the row back (by name).
+    """
+    migration = importlib.import_module("alignment.migrations.0007_programme_review_schedule")
+    migration.create_schedule(apps, None)
 
 
 def task() -> PeriodicTask:

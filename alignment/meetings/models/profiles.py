@@ -1,7 +1,9 @@
-"""Each user's own settings: time zone, reminder lead times, and the calendar-feed token."""
+"""Each user's own settings: time zone, working hours, reminder lead times, and the
+calendar-feed token."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import zoneinfo
 from functools import cache
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import receiver
 
@@ -32,6 +35,29 @@ LEAD_CHOICES = [
     (15, "15 minutes before"),
 ]
 MAX_LEAD_MINUTES = 60 * 24 * 28
+
+# Working days as a bit mask, bit 0 = Monday … bit 6 = Sunday (date.weekday()).
+WEEKDAY_CHOICES = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+MONDAY_TO_FRIDAY = 0b0011111
+ALL_DAYS = 0b1111111
+
+
+def days_mask(weekdays: list[int]) -> int:
+    """[0, 2] (Monday, Wednesday) → 0b101."""
+    return sum(1 << day for day in set(weekdays))
+
+
+def mask_days(mask: int) -> list[int]:
+    """0b101 → [0, 2]."""
+    return [day for day, _name in WEEKDAY_CHOICES if mask & (1 << day)]
 
 
 @cache
@@ -76,6 +102,19 @@ class UserProfile(models.Model):
     reminder_leads = models.JSONField(
         "my reminder times", default=list, blank=True, validators=[validate_lead_minutes]
     )
+    # Meetings are scheduled inside these, in the user's own zone (alignment/meetings/slots.py).
+    work_start_hour = models.PositiveSmallIntegerField(
+        "working day starts at", default=9, validators=[MaxValueValidator(23)]
+    )
+    work_end_hour = models.PositiveSmallIntegerField(
+        "working day ends at", default=17, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
+    work_days = models.PositiveSmallIntegerField(
+        "working days",
+        default=MONDAY_TO_FRIDAY,
+        validators=[MinValueValidator(1), MaxValueValidator(ALL_DAYS)],
+        help_text="A bit per weekday, Monday the lowest.",
+    )
     # The secret in the calendar-feed URL; replacing it revokes every copy of the old URL.
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     updated_at = models.DateTimeField(auto_now=True)
@@ -84,6 +123,19 @@ class UserProfile(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(feed_token=""), name="profile_feed_token"),
             models.CheckConstraint(condition=~models.Q(time_zone=""), name="profile_timezone_set"),
+            models.CheckConstraint(
+                condition=models.Q(work_start_hour__gte=0, work_start_hour__lte=23)
+                & models.Q(work_end_hour__gte=1, work_end_hour__lte=24),
+                name="profile_work_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(work_end_hour__gt=models.F("work_start_hour")),
+                name="profile_work_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(work_days__gte=1, work_days__lte=ALL_DAYS),
+                name="profile_work_days_set",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,6 +144,31 @@ class UserProfile(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self) -> None:
+        try:
+            backwards = self.work_end_hour <= self.work_start_hour
+        except TypeError:  # a field that failed its own validation (None): reported there
+            return
+        if backwards:
+            raise ValidationError({"work_end_hour": "The working day ends after it starts."})
+
+    def works_during(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether [start, end) lies inside one of this user's working days, in their zone.
+
+        Compared on the local wall clock: "09:00 to 17:00" means what the user's clock
+        says, on either side of a daylight-saving change.
+        """
+        zone = self.zone
+        local_start = start.astimezone(zone).replace(tzinfo=None)
+        local_end = end.astimezone(zone).replace(tzinfo=None)
+        day = local_start.date()
+        if not self.work_days & (1 << day.weekday()):
+            return False
+        midnight = dt.datetime.combine(day, dt.time())
+        return midnight + dt.timedelta(
+            hours=self.work_start_hour
+        ) <= local_start and local_end <= midnight + dt.timedelta(hours=self.work_end_hour)
 
     def leads_for(self, series_leads: list[int]) -> list[int]:
         """The lead times this user wants for a series that offers `series_leads`."""

@@ -2,7 +2,9 @@
 moving or cancelling one meeting.
 
 One view per action; with HTMX each answers with the fragment it changed (a named
-partial of meeting_detail.html), without it with a redirect to the page.
+partial of meeting_detail.html), without it with a redirect to the page. The agenda is
+the viewer's own (alignment/meetings/agenda_view.py): live until the start, then frozen;
+its fragment is fetched again every minute while it is live.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from alignment.meetings import agenda
+from alignment.meetings import agenda_view
 from alignment.meetings import services as meeting_services
 from alignment.meetings.forms import (
     ActionItemForm,
@@ -72,7 +75,8 @@ def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str,
     return {
         "occurrence": occurrence,
         "series": occurrence.series,
-        "agenda_sections": occurrence.agenda.get("sections", []),
+        # Built only when a template shows it: not for every autosave of the minutes.
+        "agenda": SimpleLazyObject(lambda: agenda_view.agenda_for(occurrence, request.user)),
         "decisions": occurrence.decisions.select_related("recorded_by"),
         "items": occurrence.action_items.select_related("owner"),
         "attendance": attendance,
@@ -104,16 +108,14 @@ def meeting_detail(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse
     return render(request, PAGE, _page_context(request, occurrence))
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 @vary_on_headers("HX-Request")
 def meeting_agenda(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
-    """Rebuild the agenda from today's data."""
-    occurrence = get_occurrence_to_note(request.user, occurrence_id)
-    if request.method == "POST":
-        agenda.refresh_agenda(occurrence)
-        if is_fragment(request):
-            return _render(request, occurrence, "agenda")
-        messages.success(request, "Agenda rebuilt from today's data.")
+    """The agenda as the viewer may see it: the fragment, or the page without HTMX. There
+    is nothing to rebuild: it is live until the start and frozen from then on."""
+    occurrence = get_occurrence_for(request.user, occurrence_id)
+    if is_fragment(request):
+        return _render(request, occurrence, "agenda")
     return redirect(occurrence)
 
 

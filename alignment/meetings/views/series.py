@@ -14,11 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -38,7 +40,7 @@ from alignment.meetings.models import (
 from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
 from alignment.meetings.models.series import MeetingSeriesQuerySet
 from departments import roles
-from departments.http import HtmxHttpRequest, require_security_team
+from departments.http import HtmxHttpRequest, form_status, require_security_team
 from departments.versioning import StaleVersion
 
 LIST = "alignment/meetings/meeting_list.html"
@@ -81,10 +83,19 @@ def meeting_list(request: HtmxHttpRequest) -> HttpResponse:
         .select_related("series__department")
         .order_by("start")[:UPCOMING_ROWS]
     )
+    people = (
+        SeriesAttendee.objects.filter(series=OuterRef("pk"))
+        .order_by()
+        .values("series")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     series = (
         MeetingSeries.objects.visible_to(user)
         .select_related("department", "leader", "organiser")
-        .annotate(attendee_count=Count("attendees", distinct=True))
+        # A subquery, not Count("attendees"): visible_to() joins the attendees to find the
+        # viewer, and a count over that join counts only the viewer.
+        .annotate(attendee_count=Coalesce(Subquery(people), 0))
         .order_by("-active", "kind", "title")
     )
     context = {"upcoming": upcoming, "series_list": series, "can_schedule": roles.is_ciso(user)}
@@ -96,7 +107,9 @@ def series_create(request: HtmxHttpRequest) -> HttpResponse:
     require_security_team(request.user, SCHEDULING)
     zone = profile_for(request.user).time_zone
     form = SeriesForm(
-        request.POST or None, initial={"time_zone": zone, "reminder_leads": [1440, 60]}
+        request.POST or None,
+        initial={"time_zone": zone, "reminder_leads": [1440, 60]},
+        organiser=request.user,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -112,7 +125,7 @@ def series_create(request: HtmxHttpRequest) -> HttpResponse:
         )
         messages.success(request, f"“{series.title}” is scheduled; invitations are on their way.")
         return redirect(series)
-    return render(request, SERIES_FORM, {"form": form, "series": None})
+    return render(request, SERIES_FORM, {"form": form, "series": None}, status=form_status(form))
 
 
 @require_GET
@@ -138,7 +151,7 @@ def series_edit(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
         messages.error(request, "This series is cancelled; schedule a new one instead.")
         return redirect(series)
     series = _series_with_people().get(pk=series.pk)
-    form = SeriesForm(request.POST or None, instance=series)
+    form = SeriesForm(request.POST or None, instance=series, organiser=series.organiser)
     for name in ("department", "leader"):
         form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -159,7 +172,8 @@ def series_edit(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
         else:
             messages.success(request, "Series updated; attendees get the new invitation.")
             return redirect(series)
-    return render(request, SERIES_FORM, {"form": form, "series": series})
+    context = {"form": form, "series": series}
+    return render(request, SERIES_FORM, context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -177,8 +191,23 @@ def schedule_one_on_ones(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         created = meeting_setup.schedule_one_on_ones(organiser=request.user)
         if created:
-            messages.success(request, f"{len(created)} monthly one-on-ones scheduled.")
-        else:
+            count = len(created)
+            text = ngettext(
+                "%(n)d monthly one-on-one scheduled.", "%(n)d monthly one-on-ones scheduled.", count
+            )
+            messages.success(request, text % {"n": count})
+        unplaced = meeting_setup.leaders_without_one_on_one(request.user)
+        if unplaced:
+            names = ", ".join(
+                f"{leader.get_full_name() or leader.get_username()} ({department.name})"
+                for department, leader in unplaced
+            )
+            messages.warning(
+                request,
+                f"No time without a clash, inside everyone's working hours, for: {names}. "
+                "Nothing was scheduled for them; schedule their one-on-one by hand.",
+            )
+        elif not created:
             messages.info(request, "Every key leader already has a one-on-one with you.")
     return redirect("alignment:meeting-list")
 
@@ -188,6 +217,13 @@ def schedule_joint_meeting(request: HtmxHttpRequest) -> HttpResponse:
     require_security_team(request.user, SCHEDULING)
     if request.method == "POST":
         series, created = meeting_setup.schedule_joint_meeting(organiser=request.user)
+        if series is None:
+            messages.warning(
+                request,
+                "No time in the next weeks suits every head without a clash; "
+                "nothing was scheduled. Schedule the joint meeting by hand.",
+            )
+            return redirect("alignment:meeting-list")
         if not created:
             messages.info(request, "You already have a joint meeting of the heads.")
         return redirect(series)
@@ -220,7 +256,7 @@ def profile(request: HtmxHttpRequest) -> HttpResponse:
             reverse("alignment:calendar-feed", args=[current.feed_token])
         )
     context = {"form": form, "feed_url": feed_url, "revoke_form": RevokeFeedForm()}
-    return render(request, "alignment/meetings/profile.html", context)
+    return render(request, "alignment/meetings/profile.html", context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])

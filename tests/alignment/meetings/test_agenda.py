@@ -1,5 +1,5 @@
 """The agenda: built from live data, department-scoped for one-on-ones, cross-department
-for joint meetings, and refreshable."""
+for joint meetings (who sees what, and freezing at the start: test_live_agenda.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from alignment.meetings import agenda
+from alignment.meetings import agenda, agenda_view
 from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import Agreement, Relation
 from departments.models import GoalStatus
@@ -19,9 +19,14 @@ from tests.alignment.meetings.helpers import NOW
 pytestmark = pytest.mark.django_db
 
 
-def texts(table: dict[str, Any], key: str) -> list[str]:
+def texts(table: Any, key: str) -> list[str]:
     section = next(s for s in table["sections"] if s["key"] == key)
     return [item["text"] for item in section["items"]]
+
+
+def shown(occurrence: Occurrence, viewer: Any) -> agenda_view.ShownAgenda:
+    """The agenda as `viewer` sees it on the tests' clock (before the first meeting)."""
+    return agenda_view.agenda_for(occurrence, viewer, now=NOW)
 
 
 @pytest.fixture
@@ -67,7 +72,7 @@ def test_a_one_on_one_agenda_holds_its_departments_open_items_only(
     live_data: Any, ciso: Any, head_b: Any, dept_b: Any
 ) -> None:
     series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
-    table = series.occurrences.first().agenda
+    table = shown(series.occurrences.first(), ciso)
     assert table["scope"] == "Sales"
     assert texts(table, "conflicts") == ["sales gate conflicts with “sales at risk”"]
     assert texts(table, "goals") == ["sales at risk", "sales off"]
@@ -79,7 +84,7 @@ def test_a_joint_agenda_looks_across_departments(
     live_data: Any, ciso: Any, head_a: Any, head_b: Any
 ) -> None:
     series = factories.joint(organiser=ciso, heads=[head_a, head_b])
-    table = series.occurrences.first().agenda
+    table = shown(series.occurrences.first(), ciso)
     assert table["scope"] == "All departments"
     assert texts(table, "conflicts") == [
         "infra gate conflicts with “infra at risk” (Infrastructure)",
@@ -107,26 +112,24 @@ def test_open_action_items_from_earlier_meetings_of_the_series_come_back(
     ActionItem.objects.create(occurrence=other.occurrences.first(), title="Other series")
     ActionItem.objects.create(occurrence=second, title="Raised later")
 
-    agenda.refresh_agenda(second, now=NOW)
+    table = shown(second, head_b)
 
-    second.refresh_from_db()
-    assert texts(second.agenda, "actions") == ["Open item"]
-    item = second.agenda["sections"][3]["items"][0]
+    assert texts(table, "actions") == ["Open item"]
+    item = table["sections"][3]["items"][0]
     assert item["detail"].endswith("due 20 Mar 2026")
     assert item["url"] == first.get_absolute_url()
 
 
-def test_refreshing_picks_up_todays_data(
+def test_the_agenda_picks_up_todays_data_without_a_rebuild(
     live_data: Any, ciso: Any, head_b: Any, dept_b: Any
 ) -> None:
     series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     occurrence = series.occurrences.first()
+    assert texts(shown(occurrence, head_b), "conflicts")
     live_data["sales"].links.update(mitigation="Agreed a fast lane.")
-    assert texts(occurrence.agenda, "conflicts")  # the snapshot still has it
-    agenda.refresh_agenda(occurrence)
+    assert texts(shown(occurrence, head_b), "conflicts") == []
     occurrence = Occurrence.objects.get(pk=occurrence.pk)
-    assert texts(occurrence.agenda, "conflicts") == []
-    assert occurrence.agenda_built_at is not None
+    assert occurrence.agenda == {} and occurrence.agenda_built_at is None  # nothing stored
 
 
 def test_a_long_section_is_capped_and_says_there_is_more(
@@ -135,10 +138,11 @@ def test_a_long_section_is_capped_and_says_there_is_more(
     for n in range(agenda.ITEMS_PER_SECTION + 2):
         factories.GoalFactory(department=dept_b, title=f"Risky {n:02}", status=GoalStatus.AT_RISK)
     series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
-    section = series.occurrences.first().agenda["sections"][1]
+    table = shown(series.occurrences.first(), head_b)
+    section = table["sections"][1]
     assert len(section["items"]) == agenda.ITEMS_PER_SECTION
     assert section["more"] is True
-    lines = agenda.agenda_lines(series.occurrences.first().agenda)
+    lines = agenda_view.agenda_lines(table)
     assert lines[-1].endswith("more on the meeting page")
 
 
@@ -155,9 +159,10 @@ def test_building_an_agenda_takes_the_same_queries_for_ten_times_the_data(
             factories.AssessmentFactory(department=dept_b)
             ActionItem.objects.create(occurrence=occurrence, title="x", owner=head_b)
 
+    # Conflicts, goals, assessments, actions, and the departments' figures.
     grow(1)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         agenda.build_agenda(occurrence)
     grow(10)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         agenda.build_agenda(occurrence)

@@ -54,9 +54,10 @@ def latest(series: MeetingSeries, recipient: str) -> InviteMessage:
 
 def test_a_new_series_queues_one_request_per_invitee(series: MeetingSeries) -> None:
     rows = InviteMessage.objects.filter(series=series)
-    # The head and the guest; the organiser sends, and does not invite themselves.
+    # The head, the guest, and the organiser's own copy for their calendar.
     assert sorted(rows.values_list("recipient", flat=True)) == [
         "ada@example.org",
+        "ciso@example.com",
         "head-sales@example.com",
     ]
     assert set(rows.values_list("method", "sequence")) == {("REQUEST", 0)}
@@ -77,7 +78,13 @@ def test_the_request_is_one_recurring_event_with_everyone_on_it(series: MeetingS
     assert event.decoded("DTEND") - start == dt.timedelta(minutes=45)
     assert str(event["ORGANIZER"]) == "mailto:ciso@example.com"
     attendees = {str(a): a.params for a in event["ATTENDEE"]}
-    assert set(attendees) == {"mailto:head-sales@example.com", "mailto:ada@example.org"}
+    assert set(attendees) == {
+        "mailto:head-sales@example.com",
+        "mailto:ada@example.org",
+        "mailto:ciso@example.com",
+    }
+    assert attendees["mailto:ciso@example.com"]["PARTSTAT"] == "ACCEPTED"
+    assert attendees["mailto:ciso@example.com"]["ROLE"] == "CHAIR"
     assert attendees["mailto:ada@example.org"]["CN"] == "Ada Lovelace"
     assert attendees["mailto:ada@example.org"]["PARTSTAT"] == "NEEDS-ACTION"
     assert attendees["mailto:ada@example.org"]["RSVP"] == "TRUE"
@@ -200,7 +207,11 @@ def test_the_invite_email_has_a_calendar_part_with_the_method_and_an_attachment(
     notifications.sweep(now=NOW)
 
     invites_sent = [m for m in mail.outbox if m.subject.startswith("Invitation")]
-    assert sorted(m.to[0] for m in invites_sent) == ["ada@example.org", "head-sales@example.com"]
+    assert sorted(m.to[0] for m in invites_sent) == [
+        "ada@example.org",
+        "ciso@example.com",
+        "head-sales@example.com",
+    ]
     parsed = email.message_from_bytes(invites_sent[0].message().as_bytes())
     parts = {part.get_content_type(): part for part in parsed.walk()}
     calendar_part = parts["text/calendar"]

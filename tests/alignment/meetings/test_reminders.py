@@ -25,6 +25,7 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.services import Guest
 from alignment.outbox import OutboxStatus
+from departments.models import GoalStatus
 from tests import factories
 from tests.alignment.meetings.helpers import NOW
 
@@ -211,21 +212,11 @@ def test_a_worker_presumed_dead_cannot_mark_a_row_taken_over(first: Occurrence) 
 
 
 def test_the_email_has_text_and_html_the_agenda_a_link_and_a_stable_message_id(
-    first: Occurrence, head_b: Any
+    first: Occurrence, head_b: Any, dept_b: Any
 ) -> None:
     UserProfile.objects.create(user=head_b, time_zone="America/New_York")
-    first.agenda = {
-        "scope": "Sales",
-        "sections": [
-            {
-                "key": "goals",
-                "title": "Goals at risk",
-                "items": [{"text": "Triple revenue", "detail": "", "url": "/"}],
-                "more": False,
-            }
-        ],
-    }
-    first.save()
+    # The agenda is built when the email is (alignment/meetings/agenda_view.py).
+    factories.GoalFactory(department=dept_b, title="Triple revenue", status=GoalStatus.AT_RISK)
     notifications.sweep(now=first.start - HOUR)
 
     (message,) = to("head-sales@example.com")
@@ -240,6 +231,7 @@ def test_the_email_has_text_and_html_the_agenda_a_link_and_a_stable_message_id(
     # 09:00 in Berlin is 04:00 in New York on 10 March (the US is already on summer time).
     assert "04:00" in text and "America/New_York" in text and "04:00" in html
     assert "Triple revenue" in text and "Triple revenue" in html
+    assert f"Agenda ({dept_b.name}):" in text and f"<small>({dept_b.name})</small>" in html
     assert f"http://127.0.0.1:8000/meetings/{first.pk}/" in text
     assert "/meetings/answer/" in text
 
