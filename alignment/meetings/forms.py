@@ -41,6 +41,7 @@ from alignment.meetings.recurrence import (
 from alignment.meetings.services import Guest
 from departments.forms import BoundedModelMultipleChoiceField
 from departments.models import Department
+from departments.roles import SECURITY_GROUP
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -423,3 +424,24 @@ class ProfileForm(forms.ModelForm):
 
 class RevokeFeedForm(forms.Form):
     confirm = forms.BooleanField(label="Yes, the old address stops working", required=True)
+
+
+class HandOverForm(forms.Form):
+    """Who takes a series over: an active member of the security team, not its organiser."""
+
+    to = PersonChoiceField(
+        label="Hand over to",
+        queryset=get_user_model().objects.none(),
+        empty_label="Choose a member of the security team",
+        error_messages={"invalid_choice": "Choose an active member of the security team."},
+    )
+    # The version the page showed: a series changed meanwhile is refused, not overwritten.
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, series: MeetingSeries, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"version": series.version})
+        super().__init__(*args, **kwargs)
+        field = cast(PersonChoiceField, self.fields["to"])
+        field.queryset = (
+            people().filter(groups__name=SECURITY_GROUP).exclude(pk=series.organiser_id)
+        )

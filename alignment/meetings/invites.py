@@ -312,6 +312,8 @@ class Change:
     moved_to: dt.datetime | None = None
     differences: tuple[Difference, ...] = ()
     replaced: bool = False
+    # Who made the change, when it was not the organiser (a handover by a colleague).
+    by: str = ""
 
 
 NEW = Change()
@@ -396,7 +398,9 @@ def invite_body(
         "cancel": cancel,
         "occurrence": occurrence,
         "change": change,
-        "by": "You" if attendee.is_organiser else organiser.get_full_name() or organiser.username,
+        "by": "You"
+        if attendee.is_organiser and not change.by
+        else change.by or organiser.get_full_name() or organiser.username,
         "for_organiser": attendee.is_organiser,
         "when": local_when(occurrence.start, zone, now) if occurrence else "",
         "moved_from": local_when(change.moved_from, zone, now) if change.moved_from else "",

@@ -136,12 +136,12 @@ def series_create(
     series.save()
     _set_attendees(series, [leader, *users], guests)
     materialise_series(series, now=now, since=since)
-    _send_request(series, invites.invitees(series), now=now, first=True)
+    send_request(series, invites.invitees(series), now=now, first=True)
     outbox.sweep_soon()
     return series
 
 
-def _send_request(
+def send_request(
     series: MeetingSeries,
     recipients: list[SeriesAttendee],
     *,
@@ -230,14 +230,14 @@ def series_change(
         newcomers = {a.pk for a in added}
         everyone = invites.invitees(stored)
         # Those already invited read what changed; a newcomer gets a plain invitation.
-        _send_request(
+        send_request(
             stored,
             [a for a in everyone if a.pk not in newcomers],
             now=now,
             first=moved,
             change=change,
         )
-        _send_request(stored, [a for a in everyone if a.pk in newcomers], now=now, first=True)
+        send_request(stored, [a for a in everyone if a.pk in newcomers], now=now, first=True)
     outbox.sweep_soon()
     return stored
 
@@ -398,7 +398,7 @@ def occurrence_move(
     reminders.sync_reminders(series, [occurrence], now=now)
     series.sequence += 1
     series.save(update_fields=["sequence", "updated_at"])
-    _send_request(series, invites.invitees(series), now=now, change=change)
+    send_request(series, invites.invitees(series), now=now, change=change)
     outbox.sweep_soon()
     return occurrence
 

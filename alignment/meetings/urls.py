@@ -23,6 +23,11 @@ urlpatterns: list[URLPattern] = [
         meeting_views.series_cancel,
         name="series-cancel",
     ),
+    path(
+        "meetings/series/<int:series_id>/hand-over/",
+        meeting_views.series_hand_over,
+        name="series-hand-over",
+    ),
     path("meetings/<int:occurrence_id>/", note_views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:occurrence_id>/agenda/", note_views.meeting_agenda, name="meeting-agenda"),
     path(

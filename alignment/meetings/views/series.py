@@ -22,12 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.meetings import invites
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
-from alignment.meetings.forms import ProfileForm, RevokeFeedForm, SeriesForm
+from alignment.meetings.forms import HandOverForm, ProfileForm, RevokeFeedForm, SeriesForm
+from alignment.meetings.handover import handovers as series_handovers
+from alignment.meetings.handover import series_hand_over as hand_over
 from alignment.meetings.models import (
     MeetingAnswer,
     MeetingSeries,
@@ -41,7 +43,7 @@ from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
 from alignment.meetings.models.series import MeetingSeriesQuerySet
 from departments import roles
 from departments.http import HtmxHttpRequest, form_status, require_security_team
-from departments.versioning import StaleVersion
+from departments.versioning import StaleVersion, refuse
 
 LIST = "alignment/meetings/meeting_list.html"
 SERIES = "alignment/meetings/series_detail.html"
@@ -131,17 +133,52 @@ def series_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def series_detail(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
     series = get_series_for(request.user, series_id)
+    return _render_series(request, series, HandOverForm(series=series))
+
+
+def _render_series(
+    request: HtmxHttpRequest, series: MeetingSeries, hand_over_form: HandOverForm
+) -> HttpResponse:
+    """The series page; with an invalid handover form, its errors and status 422."""
     series = _series_with_people().get(pk=series.pk)
     occurrences = list(series.occurrences.order_by("start"))
     now = timezone.now()
+    can_schedule = roles.is_ciso(request.user)
     context = {
         "series": series,
         "upcoming": [o for o in occurrences if o.end > now],
         "past": [o for o in occurrences if o.end <= now][-12:][::-1],
         "attendees": _attendance(series, None),
-        "can_schedule": roles.is_ciso(request.user),
+        "can_schedule": can_schedule,
+        "handovers": series_handovers(series),
+        # Offered to the security team only; the view that takes it asks again.
+        "hand_over_form": hand_over_form if can_schedule else None,
     }
-    return render(request, SERIES, context)
+    return render(request, SERIES, context, status=form_status(hand_over_form))
+
+
+@require_POST
+def series_hand_over(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
+    """Another member of the security team becomes the organiser (whoever organised it)."""
+    series = get_series_for(request.user, series_id, write=True)
+    form = HandOverForm(request.POST, series=series)
+    if form.is_valid():
+        try:
+            series = hand_over(
+                series,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleVersion as stale:
+            refuse(form, stale)
+        except ValidationError as error:
+            form.add_error("to", error)
+        else:
+            who = form.cleaned_data["to"].get_full_name() or form.cleaned_data["to"].username
+            messages.success(request, f"{who} now organises “{series.title}”; everyone is told.")
+            return redirect(series)
+    return _render_series(request, series, form)
 
 
 @require_http_methods(["GET", "POST"])
