@@ -279,7 +279,12 @@ def test_a_new_series_invite_reaches_each_attendee_once_and_parses(
     time.sleep(2)
 
     invites = [m for m in smtp.inbox.messages if m["Message-ID"].strip().startswith("<invite.")]
-    assert sorted(m["To"] for m in invites) == ["ada@example.org", "head-sales@example.com"]
+    # The organiser's copy too: it puts the meeting in their own calendar.
+    assert sorted(m["To"] for m in invites) == [
+        "ada@example.org",
+        "ciso@example.com",
+        "head-sales@example.com",
+    ]
     for message in invites:
         part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
         assert part.get_param("method") == "REQUEST"
@@ -314,7 +319,7 @@ def test_two_workers_sweeping_together_deliver_each_reminder_exactly_once(
     smtp.inbox.delay = 0.05  # sweeps overlap instead of one finishing before the next
     smtp.start()
     for n in range(3):
-        due_series(guests=9, title=f"Meeting{n}")  # 30 reminders, 27 invites
+        due_series(guests=9, title=f"Meeting{n}")  # 30 reminders, 30 invites (organisers too)
     first, second = start_worker(), start_worker()
 
     for _ in range(6):
@@ -326,7 +331,7 @@ def test_two_workers_sweeping_together_deliver_each_reminder_exactly_once(
     assert set(received) == reminder_ids() and len(received) == 30
     assert set(received.values()) == {1}
     invites = smtp.inbox.ids("<invite.")
-    assert len(invites) == 27 and set(invites.values()) == {1}
+    assert len(invites) == 30 and set(invites.values()) == {1}
     logs = first.log.read_text() + second.log.read_text()
     assert first.log.read_text().count("succeeded") and second.log.read_text().count("succeeded")
     assert "Traceback" not in logs
