@@ -37,6 +37,7 @@ from django.utils import timezone
 from alignment import posture_sections as sections
 from alignment.models import BoardPack, PostureReport, quarter_label
 from alignment.posture_sections import number
+from alignment.reviews import quarter_start
 
 SCHEMA_VERSION = 1
 TREND_POINTS = 8
@@ -55,10 +56,6 @@ SECTIONS: list[tuple[str, str]] = [
 SECTION_TITLES = dict(SECTIONS)
 
 Document = dict[str, Any]
-
-
-def quarter_start(day: dt.date) -> dt.date:
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
 
 
 def current_report(*, today: dt.date | None = None) -> PostureReport:

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from alignment.models.reports import quarter_label
 from departments import roles
 from objectives.models import Initiative, SecurityObjective
 
@@ -72,7 +73,7 @@ class ProgrammeReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Programme review, Q{(self.period.month - 1) // 3 + 1} {self.period.year}"
+        return f"Programme review, {quarter_label(self.period)}"
 
     def get_absolute_url(self) -> str:
         return reverse("alignment:review-detail", args=[self.pk])
