@@ -5,7 +5,13 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from alignment.meetings import admin as meeting_admin
-from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
+from alignment.meetings.models import (
+    ActionReminder,
+    DigestMessage,
+    InviteMessage,
+    MinutesMessage,
+    Reminder,
+)
 from alignment.models import (
     AlignmentLink,
     BoardPack,
@@ -115,6 +121,20 @@ class InviteMessageAdmin(OutboxAdmin):
 class DigestMessageAdmin(OutboxAdmin):
     list_display = ["owner", "week", "status", "attempts", "sent_at"]
     list_select_related = ["owner"]
+
+
+@admin.register(MinutesMessage)
+class MinutesMessageAdmin(OutboxAdmin):
+    list_display = ["occurrence", "recipient", "status", "attempts", "sent_at"]
+    search_fields = ["recipient"]
+    list_select_related = ["occurrence__series"]
+
+
+@admin.register(ActionReminder)
+class ActionReminderAdmin(OutboxAdmin):
+    list_display = ["action_item", "kind", "due_date", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["action_item"]
 
 
 @admin.register(CaseEmail)

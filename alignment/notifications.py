@@ -15,8 +15,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from alignment import case_emails, outbox, programme_emails
-from alignment.meetings import invites, reminders
-from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
+from alignment.meetings import after, invites, reminders
+from alignment.meetings.models import (
+    ActionReminder,
+    DigestMessage,
+    InviteMessage,
+    MinutesMessage,
+    Reminder,
+)
 from alignment.models import CaseEmail, ProgrammeEmail
 from alignment.outbox import OutboxItem, OutboxStatus
 
@@ -25,6 +31,8 @@ ROW_MODELS: tuple[type[OutboxItem], ...] = (
     InviteMessage,
     Reminder,
     DigestMessage,
+    MinutesMessage,
+    ActionReminder,
     CaseEmail,
     ProgrammeEmail,
 )
@@ -32,7 +40,8 @@ ROW_MODELS: tuple[type[OutboxItem], ...] = (
 
 def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything the outbox holds that is due: invites first, then reminders, then digests,
-    then the business cases' emails, then the programme's (reviews, board packs)."""
+    final minutes and action-item reminders, then the business cases' emails, then the
+    programme's (reviews, board packs)."""
     expired = reminders.expire_started(now or timezone.now())
     sent_invites = outbox.deliver(InviteMessage.objects.all(), invites.invite_email, now=now)
     sent_reminders = outbox.deliver(
@@ -51,6 +60,22 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         now=now,
         select_related=("owner__meeting_profile",),
     )
+    sent_minutes = outbox.deliver(
+        MinutesMessage.objects.all(),
+        after.minutes_email,
+        now=now,
+        select_related=("occurrence__series", "attendee__user__meeting_profile"),
+    )
+    sent_action_reminders = outbox.deliver(
+        ActionReminder.objects.all(),
+        after.action_reminder_email,
+        now=now,
+        select_related=(
+            "action_item__owner__meeting_profile",
+            "action_item__occurrence__series",
+            "action_item__review_item__review",
+        ),
+    )
     sent_case_emails = outbox.deliver(
         CaseEmail.objects.all(), case_emails.case_email, now=now, select_related=("case",)
     )
@@ -65,6 +90,8 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         "invites": sent_invites,
         "reminders": sent_reminders,
         "digests": sent_digests,
+        "minutes": sent_minutes,
+        "action_reminders": sent_action_reminders,
         "expired": expired,
         "case_emails": sent_case_emails,
     }

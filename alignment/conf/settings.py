@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (documented for beat schedules)
+from django.core.exceptions import ImproperlyConfigured
 
 from alignment.conf.env import env_bool, env_list, env_str, require
 
@@ -216,6 +217,13 @@ OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 BOARD_PACK_EMAIL_APPROVED = env_bool("BOARD_PACK_EMAIL_APPROVED", default=True)
 # Meetings are materialised this far ahead (alignment/meetings/materialise.py).
 MEETING_HORIZON_DAYS = 90
+# Published calendars (alignment/meetings/busy.py) are fetched only from these hosts,
+# exactly as named (none: the feature fetches nothing), each within the timeout and size.
+BUSY_CALENDAR_HOSTS = [host.lower() for host in env_list("BUSY_CALENDAR_HOSTS")]
+BUSY_CALENDAR_TIMEOUT = env.float("BUSY_CALENDAR_TIMEOUT", default=10.0)
+BUSY_CALENDAR_MAX_BYTES = env.int("BUSY_CALENDAR_MAX_BYTES", default=2 * 1024 * 1024)
+if BUSY_CALENDAR_TIMEOUT <= 0 or BUSY_CALENDAR_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("BUSY_CALENDAR_TIMEOUT and BUSY_CALENDAR_MAX_BYTES are positive.")
 
 # --- Security --------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from alignment.meetings.models import (
     ActionItem,
+    Attendance,
+    BusyCalendar,
     Decision,
+    JointShare,
     MeetingAnswer,
     MeetingSeries,
     Occurrence,
@@ -46,6 +50,13 @@ class AnswerInline(admin.TabularInline):
     extra = 0
 
 
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    fields = ["attendee", "present", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_at"]
+    extra = 0
+
+
 class ActionItemInline(admin.TabularInline):
     model = ActionItem
     fields = ["title", "owner", "due_date", "done"]
@@ -59,8 +70,43 @@ class OccurrenceAdmin(SimpleHistoryAdmin):
     search_fields = ["series__title", "minutes"]
     list_select_related = ["series"]
     date_hierarchy = "start"
-    readonly_fields = ["original_start", "agenda_built_at", "version", "created_at", "updated_at"]
-    inlines = [DecisionInline, ActionItemInline, AnswerInline]
+    readonly_fields = [
+        "original_start",
+        "agenda_built_at",
+        "minutes_final_at",
+        "minutes_final_by",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [DecisionInline, ActionItemInline, AnswerInline, AttendanceInline]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["occurrence", "attendee", "present", "recorded_by", "recorded_at"]
+    list_filter = ["present"]
+    list_select_related = ["occurrence__series", "attendee__user", "recorded_by"]
+
+
+@admin.register(JointShare)
+class JointShareAdmin(admin.ModelAdmin):
+    """Agenda items the security team shares in full with a joint meeting's heads."""
+
+    list_display = ["series", "item", "shared_by", "shared_at"]
+    list_select_related = ["series", "shared_by"]
+
+
+@admin.register(BusyCalendar)
+class BusyCalendarAdmin(admin.ModelAdmin):
+    """What each published calendar said when last fetched (read-only: the worker owns it)."""
+
+    list_display = ["user", "url", "fetched_at", "error"]
+    search_fields = ["user__username", "url"]
+    readonly_fields = ["user", "url", "busy", "fetched_at", "error", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(ActionItem)

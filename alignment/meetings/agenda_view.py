@@ -16,9 +16,13 @@ live or frozen (filtering happens at read time, from the `audience` of each item
   initiatives due for review); of every other department an agenda looks at, only its
   figures (goals at risk, unmitigated conflicts, hours against the friction budget):
   counts, without contents or links;
+- on a joint meeting, an item the security team shared with all heads (`shared`, from a
+  JointShare of the series) is shown in full to everyone with a login, but without its
+  link to anyone who does not read its department;
 - a guest without a login (a reminder email) reads no department: figures only.
 
-So every link a viewer is shown opens for them.
+So every link a viewer is shown opens for them. Only the security team shares an item,
+and only while the agenda is live (`can_share`): a frozen agenda keeps the shares it had.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from alignment.meetings.agenda import (
     DepartmentFigures,
     build_agenda,
 )
-from alignment.meetings.models import Occurrence
+from alignment.meetings.models import MeetingKind, Occurrence
 from departments import roles
 
 if TYPE_CHECKING:
@@ -57,6 +61,7 @@ class ShownAgenda(Agenda):
     """An agenda as one viewer sees it; `frozen_at` is None while it is live."""
 
     frozen_at: dt.datetime | None
+    can_share: bool  # the viewer may share its department items (`may_share`)
 
 
 def agenda_for(
@@ -69,25 +74,46 @@ def agenda_for(
     everything = viewer is not None and roles.reads_everything(viewer)
     readable = frozenset() if viewer is None else roles.member_department_ids(viewer)
 
-    def shown(item: AgendaItem) -> bool:
+    def seen(item: AgendaItem) -> AgendaItem | None:
+        """The item as the viewer sees it, or None."""
         if everything:
-            return True
+            return item
         audience, ref = item.get("audience"), item.get("ref")
         if audience == DEPARTMENT:
-            return ref in readable
+            if ref in readable:
+                return item
+            if viewer is not None and item.get("shared"):
+                # Its text in full, but no link: the department's pages stay closed.
+                return {**item, "url": ""}
+            return None
         if audience == SERIES:
-            return viewer is not None and ref == occurrence.series_id
-        return audience == EVERYONE and viewer is not None
+            return item if viewer is not None and ref == occurrence.series_id else None
+        return item if audience == EVERYONE and viewer is not None else None
 
     sections = [
-        _capped(section, [i for i in section["items"] if shown(i)])
+        _capped(section, [s for s in map(seen, section["items"]) if s is not None])
         for section in table.get("sections", [])
     ]
     if not everything:
         others = [f for f in table.get("departments", []) if f["department_id"] not in readable]
         if others:
             sections.append(_figures_section(others))
-    return {"scope": table.get("scope", ""), "sections": sections, "frozen_at": frozen_at}
+    return {
+        "scope": table.get("scope", ""),
+        "sections": sections,
+        "frozen_at": frozen_at,
+        "can_share": viewer is not None and may_share(viewer, occurrence, now=now),
+    }
+
+
+def may_share(user: User, occurrence: Occurrence, *, now: dt.datetime | None = None) -> bool:
+    """Whether `user` may share the department items of `occurrence`'s agenda with all
+    heads: the security team, on a joint meeting, while its agenda is live."""
+    return (
+        roles.is_ciso(user)
+        and occurrence.series.kind == MeetingKind.JOINT
+        and not occurrence.has_started(now)
+    )
 
 
 def current_agenda(occurrence: Occurrence, *, now: dt.datetime | None = None) -> Agenda:

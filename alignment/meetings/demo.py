@@ -1,8 +1,10 @@
 """The meetings of the demo company, called at the end of `seed_demo`.
 
-- a monthly one-on-one with every department head, with three months of history (one
-  meeting missed, so cadence health is not all green), minutes, decisions and action
-  items — one of them overdue; and one with every other key leader, from next week;
+- a monthly one-on-one with every department head, with three months of history
+  (attendance taken at every past meeting; one meeting cancelled and, in Finance, one
+  no-show, so cadence health is not all green), minutes — the latest final and emailed —,
+  decisions and action items — one of them overdue; and one with every other key leader,
+  from next week;
 - the quarterly joint meeting of the heads and a monthly senior-leadership meeting;
 - none of the CISO's meetings overlaps another: each series after the briefing is placed
   by the clash-free search (alignment/meetings/slots.py), inside working hours;
@@ -23,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from alignment.meetings import after, slots
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
-from alignment.meetings import slots
 from alignment.meetings.models import (
     ActionItem,
     Decision,
@@ -131,6 +133,13 @@ def _history(
         past[0].save(update_fields=["status", "overridden", "updated_at"])
         past = past[1:]
     latest = past[-1]
+    for occurrence in past:
+        # Finance's head missed the first meeting: a no-show; everyone else came.
+        absent = (
+            {series.leader_id} if department.slug == "finance" and occurrence == past[0] else set()
+        )
+        present = {a.pk for a in series.attendees.all() if a.user_id not in absent}
+        after.record_attendance(occurrence, present, series.organiser, now=now)
     latest.minutes = MINUTES if department.slug == "infrastructure" else "Reviewed the agenda."
     latest.save(update_fields=["minutes", "updated_at"])
     Decision.objects.create(
@@ -138,6 +147,8 @@ def _history(
         text=f"{department.name} reviews its open conflicts with the security team monthly.",
         recorded_by=series.organiser,
     )
+    # Final, emailed to both with the decision and the action item below (`make run`
+    # delivers them to var/mail/).
     today = timezone.localdate(now)
     ActionItem.objects.create(
         occurrence=latest,
@@ -155,6 +166,7 @@ def _history(
     )
     done.set_done(True, at=now - dt.timedelta(days=42))
     done.save()
+    after.finalise_minutes(latest, series.organiser, now=min(latest.end, now))
 
 
 def _senior_leadership(users: Mapping[str, User], zone: ZoneInfo, now: dt.datetime) -> None:

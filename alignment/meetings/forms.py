@@ -1,11 +1,11 @@
-"""Forms of the meeting pages: they validate and convert; the views call the services."""
+"""Forms of the series and profile pages (one meeting's forms: meeting_forms.py): they
+validate and convert; the views call the services."""
 
 from __future__ import annotations
 
 import datetime as dt
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, TypedDict, cast
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -14,16 +14,14 @@ from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from alignment.meetings import slots
+from alignment.meetings import busy, slots
 from alignment.meetings.models import (
-    ActionItem,
-    Decision,
     MeetingKind,
     MeetingSeries,
-    Response,
     UserProfile,
 )
 from alignment.meetings.models.profiles import (
+    ACTION_REMINDER_CHOICES,
     LEAD_CHOICES,
     WEEKDAY_CHOICES,
     available_timezones,
@@ -311,66 +309,6 @@ def _leads(user: User, department: Department) -> bool:
     return department.head_id == user.pk or department.key_leaders.filter(pk=user.pk).exists()
 
 
-class MoveForm(forms.Form):
-    """A new start for one meeting, in the series' local time."""
-
-    start_date = forms.DateField(label="New date", widget=DATE)
-    start_time = forms.TimeField(label="New time", widget=TIME)
-
-    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.zone = zone
-        self.fields["start_time"].help_text = f"Local time in {zone.key}."
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        if data.get("start_date") and data.get("start_time"):
-            local = dt.datetime.combine(data["start_date"], data["start_time"], tzinfo=self.zone)
-            data["start"] = local.astimezone(dt.UTC)
-            if data["start"] <= timezone.now():
-                raise ValidationError("Move the meeting to a time that is still ahead.")
-        return data
-
-
-class MinutesForm(forms.Form):
-    minutes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 10, "class": "form-control"}),
-        max_length=50_000,
-    )
-    # The version the text was based on: two people typing minutes at once must not
-    # silently overwrite each other (see departments/versioning.py).
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-
-class DecisionForm(forms.ModelForm):
-    class Meta:
-        model = Decision
-        fields = ["text"]
-        labels = {"text": "Decision"}
-        widgets = {"text": forms.TextInput()}
-
-
-class ActionItemForm(forms.ModelForm):
-    owner = PersonChoiceField(queryset=people(), required=False)
-
-    class Meta:
-        model = ActionItem
-        fields = ["title", "owner", "due_date"]
-        labels = {"title": "Action"}
-        widgets = {"due_date": DATE}
-
-    def __init__(self, *args: Any, owners: QuerySet[User] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if owners is not None:
-            cast(PersonChoiceField, self.fields["owner"]).queryset = owners
-
-
-class ResponseForm(forms.Form):
-    response = forms.ChoiceField(choices=Response.choices, widget=forms.HiddenInput)
-
-
 def hour_choices(first: int, last: int) -> list[tuple[int, str]]:
     return [(hour, f"{hour:02d}:00") for hour in range(first, last + 1)]
 
@@ -392,6 +330,11 @@ class WorkDaysField(forms.TypedMultipleChoiceField):
     def clean(self, value: Any) -> int:
         return days_mask(super().clean(value))
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        if isinstance(initial, int):  # the stored mask, as the checkboxes would post it
+            initial = [str(day) for day in mask_days(initial)]
+        return super().has_changed(initial, data)
+
 
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label="Time zone", choices=zone_choices)
@@ -406,6 +349,22 @@ class ProfileForm(forms.ModelForm):
     )
     work_days = WorkDaysField(label="My working days")
     reminder_leads = LeadTimesField(label="My reminder times", required=False)
+    # Not required: a form posted without it (an older page, a script) keeps the setting.
+    action_reminder_days = forms.TypedChoiceField(
+        label="Remind me of my action items",
+        coerce=int,
+        choices=ACTION_REMINDER_CHOICES,
+        required=False,
+        empty_value=None,
+    )
+    busy_calendar_url = forms.URLField(
+        label="My published calendar (ICS address)",
+        help_text=UserProfile._meta.get_field("busy_calendar_url").help_text,
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
 
     class Meta:
         model = UserProfile
@@ -416,10 +375,25 @@ class ProfileForm(forms.ModelForm):
             "work_days",
             "use_series_leads",
             "reminder_leads",
+            "action_reminder_days",
+            "overdue_reminders",
+            "busy_calendar_url",
         ]
 
     def clean_reminder_leads(self) -> list[int]:
         return sorted(self.cleaned_data.get("reminder_leads") or [], reverse=True)
+
+    def clean_action_reminder_days(self) -> int:
+        days = self.cleaned_data.get("action_reminder_days")
+        return self.instance.action_reminder_days if days is None else days
+
+    def clean_busy_calendar_url(self) -> str:
+        """Only an address the worker will fetch: http(s), on a host the settings allow."""
+        url = (self.cleaned_data.get("busy_calendar_url") or "").strip()
+        refusal = busy.url_refusal(url) if url else None
+        if refusal is not None:
+            raise ValidationError(refusal)
+        return url
 
 
 class RevokeFeedForm(forms.Form):

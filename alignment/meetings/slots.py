@@ -13,7 +13,8 @@ search over that person's merged busy intervals.
 Busy time is the scheduled (not cancelled) occurrences, and, past the last occurrence
 materialised so far, the expansion of each active series' rule: meetings beyond the
 materialisation horizon are in everyone's calendar (the invite carries the rule), so a
-clash there is a clash all the same.
+clash there is a clash all the same. It is also every busy period of the calendar a
+person publishes (alignment/meetings/busy.py), as last fetched.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Max
 
+from alignment.meetings import busy as published
 from alignment.meetings.models import (
     MeetingSeries,
     Occurrence,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 CLASH_HORIZON_DAYS = 366
 SEARCH_DAYS = 28  # candidate first days: four weeks give every nth weekday of a month
 STEP = dt.timedelta(minutes=15)
+PUBLISHED_TITLE = "Busy in their own calendar"
 
 
 def clash_horizon() -> dt.timedelta:
@@ -128,7 +131,8 @@ class Calendars:
         horizon: dt.timedelta | None = None,
         exclude_series: int | None = None,
     ) -> Calendars:
-        """Everyone's meetings from `now` over the horizon, in five queries.
+        """Everyone's meetings and published busy time from `now` over the horizon, in
+        six queries.
 
         `exclude_series`: the series being changed, which does not clash with itself.
         """
@@ -154,6 +158,9 @@ class Calendars:
         for series_id, title, start, end in meetings:
             calendars.add(members[series_id], Busy(start, end, title, series_id))
         calendars._add_beyond_materialised(members)
+        for user_id, intervals in published.busy_intervals(ids, *window).items():
+            for start, end in intervals:
+                calendars.add([user_id], Busy(start, end, PUBLISHED_TITLE, None))
         return calendars
 
     def _add_beyond_materialised(self, members: Mapping[int, set[int]]) -> None:

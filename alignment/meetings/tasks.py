@@ -7,10 +7,11 @@ rows and messages already queued refer to them by name.
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from alignment import outbox
-from alignment.meetings import materialise, reminders
+from alignment.meetings import after, busy, materialise, reminders
 from alignment.meetings.models import MeetingSeries
 
 
@@ -39,3 +40,29 @@ def queue_overdue_digests() -> int:
         queued = reminders.queue_digests()
         outbox.sweep_soon()
     return queued
+
+
+@shared_task(name="alignment.tasks.remind_action_owners")
+def remind_action_owners() -> int:
+    """Queue the reminders of action items due soon or newly overdue, then a sweep sends them."""
+    with transaction.atomic():
+        queued = after.queue_action_reminders()
+        outbox.sweep_soon()
+    return queued
+
+
+@shared_task(name="alignment.tasks.fetch_busy_calendars")
+def fetch_busy_calendars() -> int:
+    """Fetch every published calendar whose events count as busy (beat: every half hour)."""
+    return busy.fetch_all()
+
+
+@shared_task(name="alignment.tasks.fetch_busy_calendar")
+def fetch_busy_calendar(user_id: int) -> bool:
+    """Fetch one user's published calendar (queued when they change its address); whether
+    it was read without error."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    row = busy.fetch_for(user)
+    return row is not None and row.fetched_at is not None and not row.error

@@ -6,6 +6,7 @@ from django.urls import URLPattern, path
 
 from alignment.meetings.views import occurrences as note_views
 from alignment.meetings.views import series as meeting_views
+from alignment.meetings.views import shares as share_views
 
 urlpatterns: list[URLPattern] = [
     path("meetings/", meeting_views.meeting_list, name="meeting-list"),
@@ -30,8 +31,19 @@ urlpatterns: list[URLPattern] = [
     ),
     path("meetings/<int:occurrence_id>/", note_views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:occurrence_id>/agenda/", note_views.meeting_agenda, name="meeting-agenda"),
+    path("meetings/<int:occurrence_id>/share/", share_views.agenda_share, name="agenda-share"),
     path(
         "meetings/<int:occurrence_id>/minutes/", note_views.meeting_minutes, name="meeting-minutes"
+    ),
+    path(
+        "meetings/<int:occurrence_id>/minutes/final/",
+        note_views.minutes_final,
+        name="meeting-minutes-final",
+    ),
+    path(
+        "meetings/<int:occurrence_id>/attendance/",
+        note_views.meeting_attendance,
+        name="meeting-attendance",
     ),
     path("meetings/<int:occurrence_id>/decisions/", note_views.decision_add, name="decision-add"),
     path("meetings/<int:occurrence_id>/actions/", note_views.action_add, name="action-add"),

@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from alignment import notifications
-from alignment.meetings.models import DigestMessage, InviteMessage, Reminder
+from alignment.meetings.models import (
+    ActionReminder,
+    DigestMessage,
+    InviteMessage,
+    MinutesMessage,
+    Reminder,
+)
 from alignment.models import CaseEmail
 from alignment.outbox import OutboxStatus
 from departments.http import HtmxHttpRequest, require_security_team
@@ -29,12 +35,20 @@ def outbox(request: HtmxHttpRequest) -> HttpResponse:
     invites = InviteMessage.objects.select_related("series")
     digests = DigestMessage.objects.select_related("owner")
     case_emails = CaseEmail.objects.select_related("case")
+    minutes = MinutesMessage.objects.select_related("occurrence__series")
+    action_reminders = ActionReminder.objects.select_related(
+        "action_item__owner", "action_item__occurrence", "action_item__review_item"
+    )
     horizon = timezone.now() + dt.timedelta(days=1)
     later = 0
     if status in OutboxStatus.values:
         reminders = reminders.filter(status=status)
         invites, digests = invites.filter(status=status), digests.filter(status=status)
         case_emails = case_emails.filter(status=status)
+        minutes, action_reminders = (
+            minutes.filter(status=status),
+            action_reminders.filter(status=status),
+        )
     else:
         status = ""
         later = Reminder.objects.filter(due_at__gt=horizon).count()
@@ -44,6 +58,8 @@ def outbox(request: HtmxHttpRequest) -> HttpResponse:
         "invites": invites.order_by("-created_at", "-pk")[:OTHER_ROWS],
         "digests": digests.order_by("-created_at", "-pk")[:OTHER_ROWS],
         "case_emails": case_emails.order_by("-created_at", "-pk")[:OTHER_ROWS],
+        "minutes": minutes.order_by("-created_at", "-pk")[:OTHER_ROWS],
+        "action_reminders": action_reminders.order_by("-created_at", "-pk")[:OTHER_ROWS],
         "statuses": notifications.status_counts(),
         "status": status,
         "later": later,

@@ -34,8 +34,18 @@ from icalendar import Calendar
 
 from alignment import tasks
 from alignment.conf.celery import app
+from alignment.meetings import after
 from alignment.meetings import services as meeting_services
-from alignment.meetings.models import InviteMessage, MeetingKind, MeetingSeries, Reminder
+from alignment.meetings import tasks as tasks_meetings
+from alignment.meetings.models import (
+    ActionItem,
+    ActionReminder,
+    InviteMessage,
+    MeetingKind,
+    MeetingSeries,
+    MinutesMessage,
+    Reminder,
+)
 from alignment.meetings.recurrence import Preset, preset_rule
 from alignment.meetings.services import Guest
 from alignment.outbox import OutboxStatus
@@ -383,3 +393,54 @@ def test_a_worker_killed_mid_sweep_and_restarted_leaves_no_reminder_unsent(
     # The one message the server may have accepted just before the kill, unmarked,
     # goes out again under the same Message-ID; nothing else is duplicated.
     assert sum(received.values()) <= len(received) + 1
+
+
+def test_final_minutes_and_action_reminders_arrive_once_each(
+    smtp: SmtpServer, start_worker: Callable[[], Worker]
+) -> None:
+    """Marking the minutes final emails them to every attendee; the morning task reminds
+    the owner of an item due tomorrow: through the real worker, to the real SMTP server."""
+    smtp.start()
+    start_worker()
+    ciso, head = factories.security_user("ciso"), factories.UserFactory(username="head-sales")
+    department = factories.DepartmentFactory(name="Sales", slug="sales", head=head)
+    now = timezone.now()
+    first = timezone.localdate() - dt.timedelta(days=14)
+    series = meeting_services.series_create(
+        organiser=ciso,
+        kind=MeetingKind.ONE_ON_ONE,
+        title="One-on-one",
+        rule=preset_rule(Preset.WEEKLY, first),
+        start_date=first,
+        start_time=dt.time(9, 0),
+        time_zone="Europe/Berlin",
+        department=department,
+        leader=head,
+        guests=[Guest("ada@example.org", "Ada")],
+        since=now - dt.timedelta(days=20),
+    )
+    wait_for(all_sent(InviteMessage))
+    held = series.occurrences.filter(end__lte=now).order_by("-start").first()
+    assert held is not None
+    held.minutes = "Agreed the standard-change list."
+    held.save(update_fields=["minutes"])
+    ActionItem.objects.create(
+        occurrence=held,
+        title="Send the change list",
+        owner=head,
+        due_date=timezone.localdate() + dt.timedelta(days=1),
+    )
+    after.finalise_minutes(held, ciso)  # its commit asks for a sweep
+    tasks_meetings.remind_action_owners.delay()
+
+    wait_for(all_sent(MinutesMessage), every=sweep_soon)
+    wait_for(all_sent(ActionReminder), every=sweep_soon)
+    for _ in range(3):
+        sweep_soon()
+    time.sleep(2)
+
+    minutes = smtp.inbox.ids("<minutes.")
+    assert len(minutes) == 3 and set(minutes.values()) == {1}
+    reminders = [m for m in smtp.inbox.messages if m["Message-ID"].strip().startswith("<action.")]
+    assert [m["To"] for m in reminders] == ["head-sales@example.com"]
+    assert reminders[0]["Subject"] == "Due tomorrow: Send the change list"

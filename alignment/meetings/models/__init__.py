@@ -9,18 +9,23 @@ from __future__ import annotations
 from alignment.meetings.models.notes import (
     ActionItem,
     Decision,
+    JointShare,
     MeetingAnswer,
     Response,
     get_action_item_for,
 )
 from alignment.meetings.models.outbox import (
+    ActionReminder,
+    ActionReminderKind,
     DigestMessage,
     InviteMessage,
     InviteMethod,
+    MinutesMessage,
     Reminder,
 )
-from alignment.meetings.models.profiles import UserProfile, profile_for
+from alignment.meetings.models.profiles import BusyCalendar, UserProfile, profile_for
 from alignment.meetings.models.series import (
+    Attendance,
     MeetingKind,
     MeetingSeries,
     Occurrence,
@@ -33,13 +38,19 @@ from alignment.meetings.models.series import (
 
 __all__ = [
     "ActionItem",
+    "ActionReminder",
+    "ActionReminderKind",
+    "Attendance",
+    "BusyCalendar",
     "Decision",
     "DigestMessage",
     "InviteMessage",
     "InviteMethod",
+    "JointShare",
     "MeetingAnswer",
     "MeetingKind",
     "MeetingSeries",
+    "MinutesMessage",
     "Occurrence",
     "OccurrenceStatus",
     "Reminder",

@@ -177,3 +177,33 @@ class MeetingAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attendee}: {self.get_response_display()}"
+
+
+class JointShare(models.Model):
+    """An agenda item the security team shares with a joint meeting's heads in full.
+
+    Without it, a head sees other departments on a joint agenda only as figures (counts);
+    `item` names the row as the agenda does ("conflict:12", "goal:3", "assessment:5").
+    """
+
+    series = models.ForeignKey(
+        "alignment.MeetingSeries", on_delete=models.CASCADE, related_name="shares"
+    )
+    item = models.CharField(max_length=40)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["series", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "item"], name="share_once_per_series"),
+            models.CheckConstraint(
+                condition=Q(item__regex=r"^(conflict|goal|assessment):[0-9]+$"),
+                name="share_item_form",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} shared with {self.series}"

@@ -131,3 +131,73 @@ class DigestMessage(OutboxItem):
     @property
     def message_id(self) -> str:
         return f"<digest.{self.owner_id}.{self.week:%Y%m%d}@{mail_domain()}>"
+
+
+class MinutesMessage(OutboxItem):
+    """The final minutes, decisions and actions of one meeting, to one attendee, once."""
+
+    occurrence = models.ForeignKey(
+        Occurrence, on_delete=models.CASCADE, related_name="minutes_messages"
+    )
+    attendee = models.ForeignKey(
+        SeriesAttendee,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="minutes_messages",
+    )
+    recipient = models.EmailField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "recipient"], name="minutes_once_per_recipient"
+            ),
+            *OutboxItem.outbox_constraints("minutes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Minutes of {self.occurrence} to {self.recipient}"
+
+    @property
+    def message_id(self) -> str:
+        key = f"{self.occurrence_id}|{self.recipient.lower()}".encode()
+        return f"<minutes.{hashlib.sha256(key).hexdigest()[:24]}@{mail_domain()}>"
+
+
+class ActionReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+
+
+class ActionReminder(OutboxItem):
+    """One reminder to an action item's owner: before its due date, or once it is overdue.
+
+    One per item, kind and due date: a new due date is a new reminder."""
+
+    action_item = models.ForeignKey(
+        "alignment.ActionItem", on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=20, choices=ActionReminderKind.choices)
+    due_date = models.DateField()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_item", "kind", "due_date"], name="action_reminder_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ActionReminderKind.values), name="action_reminder_kind_valid"
+            ),
+            *OutboxItem.outbox_constraints("action_reminder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.action_item}"
+
+    @property
+    def message_id(self) -> str:
+        stamp = f"{self.kind}.{self.due_date:%Y%m%d}"
+        return f"<action.{self.action_item_id}.{stamp}@{mail_domain()}>"

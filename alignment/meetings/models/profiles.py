@@ -46,6 +46,15 @@ WEEKDAY_CHOICES = [
     (5, "Saturday"),
     (6, "Sunday"),
 ]
+# How many days before an action item's due date its owner is reminded (0: never).
+ACTION_REMINDER_CHOICES = [
+    (0, "never before the due date"),
+    (1, "1 day before it is due"),
+    (2, "2 days before it is due"),
+    (7, "1 week before it is due"),
+]
+MAX_ACTION_REMINDER_DAYS = 14
+
 MONDAY_TO_FRIDAY = 0b0011111
 ALL_DAYS = 0b1111111
 
@@ -115,6 +124,25 @@ class UserProfile(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(ALL_DAYS)],
         help_text="A bit per weekday, Monday the lowest.",
     )
+    # Reminders of the action items this user owns (alignment/meetings/after.py).
+    action_reminder_days = models.PositiveSmallIntegerField(
+        "remind me of my action items",
+        choices=ACTION_REMINDER_CHOICES,
+        default=2,
+        validators=[MaxValueValidator(MAX_ACTION_REMINDER_DAYS)],
+    )
+    overdue_reminders = models.BooleanField(
+        "email me when one of my action items becomes overdue", default=True
+    )
+    # A calendar the user publishes (ICS): its events count as busy when meetings are
+    # scheduled (alignment/meetings/busy.py fetches it, only from allowed hosts).
+    busy_calendar_url = models.URLField(
+        "my published calendar (ICS address)",
+        max_length=500,
+        blank=True,
+        help_text="Its events count as busy when meetings are scheduled. Only addresses on "
+        "the hosts your administrator allows are fetched.",
+    )
     # The secret in the calendar-feed URL; replacing it revokes every copy of the old URL.
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,6 +163,10 @@ class UserProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(work_days__gte=1, work_days__lte=ALL_DAYS),
                 name="profile_work_days_set",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action_reminder_days__lte=MAX_ACTION_REMINDER_DAYS),
+                name="profile_action_reminder_days_range",
             ),
         ]
 
@@ -177,6 +209,31 @@ class UserProfile(models.Model):
     def revoke_feed(self) -> None:
         self.feed_token = new_feed_token()
         self.save(update_fields=["feed_token", "updated_at"])
+
+
+class BusyCalendar(models.Model):
+    """What a user's published calendar said, as last fetched: busy intervals in UTC.
+
+    `busy` is a list of [start, end] ISO-8601 pairs within the scheduling horizon; an
+    empty list with an `error` means the last fetch failed (the previous intervals are
+    kept until a fetch succeeds)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_calendar"
+    )
+    url = models.URLField(max_length=500)
+    busy = models.JSONField(default=list, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(url=""), name="busy_calendar_url_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Busy calendar of {self.user}"
 
 
 def profile_for(user: User) -> UserProfile:

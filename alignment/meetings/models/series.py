@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -73,17 +74,31 @@ class MeetingSeriesQuerySet(models.QuerySet["MeetingSeries"]):
     def with_cadence(
         self, *, days: int = 90, now: dt.datetime | None = None
     ) -> MeetingSeriesQuerySet:
-        """Annotate `planned` (meetings due in the last `days`) and `held` (of those, not
-        cancelled): a one-on-one's cadence health, in one query."""
+        """Annotate a one-on-one's cadence over the meetings due in the last `days`, in one
+        query (a counting subquery each, so the counts stay exact):
+
+        - `planned`: every meeting due, cancelled ones included;
+        - `held`: recorded as held (`held_condition`: attendance or minutes);
+        - `no_shows`: attendance taken and nobody but the organiser came;
+        - `cancelled`: cancelled;
+        - `unrecorded` is what is left (a property of the series).
+        """
         now = now or timezone.now()
-        window = Q(occurrences__start__gte=now - dt.timedelta(days=days)) & Q(
-            occurrences__end__lte=now
+        due = Occurrence.objects.filter(
+            series=OuterRef("pk"), start__gte=now - dt.timedelta(days=days), end__lte=now
         )
-        held = window & Q(occurrences__status=OccurrenceStatus.SCHEDULED)
+        scheduled = due.filter(status=OccurrenceStatus.SCHEDULED)
         return self.annotate(
-            planned=models.Count("occurrences", filter=window),
-            held=models.Count("occurrences", filter=held),
+            planned=_count(due),
+            held=_count(scheduled.filter(held_condition())),
+            no_shows=_count(scheduled.filter(no_show_condition())),
+            cancelled=_count(due.filter(status=OccurrenceStatus.CANCELLED)),
         )
+
+
+def _count(occurrences: models.QuerySet[Occurrence]) -> Coalesce:
+    rows = occurrences.order_by().values("series").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows), Value(0))
 
 
 class MeetingSeries(models.Model):
@@ -187,6 +202,13 @@ class MeetingSeries(models.Model):
         return Schedule(self.rule, self.first_start_local, self.time_zone)
 
     @property
+    def unrecorded(self) -> int:
+        """Of the meetings counted by `with_cadence`: over, not cancelled, and nothing
+        recorded (neither attendance nor minutes)."""
+        counts = [getattr(self, name, 0) for name in ("planned", "held", "no_shows", "cancelled")]
+        return max(0, counts[0] - sum(counts[1:]))
+
+    @property
     def recurrence_text(self) -> str:
         return describe(self.rule, self.start_date)
 
@@ -288,9 +310,18 @@ class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
         now = now or timezone.now()
         return self.scheduled().filter(end__gt=now, start__lt=now + dt.timedelta(days=days))
 
-    def held(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
-        """Meetings that took place: scheduled (not cancelled) and already over."""
+    def over(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        """Scheduled (not cancelled) meetings that have ended: held, missed or unrecorded."""
         return self.scheduled().filter(end__lte=now or timezone.now())
+
+    def held(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        """Meetings that took place, as recorded: someone besides the organiser was marked
+        present, or (attendance not taken) minutes were written."""
+        return self.over(now=now).filter(held_condition())
+
+    def no_shows(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        """Over, attendance taken, and nobody but the organiser came."""
+        return self.over(now=now).filter(no_show_condition())
 
     def not_started(self, *, now: dt.datetime | None = None) -> OccurrenceQuerySet:
         return self.filter(start__gt=now or timezone.now())
@@ -310,6 +341,12 @@ class Occurrence(models.Model):
     agenda = models.JSONField(default=dict, blank=True)
     agenda_built_at = models.DateTimeField(null=True, blank=True)
     minutes = models.TextField(blank=True)
+    # The organiser (or the security team) marks the minutes final: they are emailed to
+    # the attendees once (alignment/meetings/after.py) and read-only from then on.
+    minutes_final_at = models.DateTimeField(null=True, blank=True)
+    minutes_final_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -326,6 +363,11 @@ class Occurrence(models.Model):
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="occurrence_ends_after"),
             models.CheckConstraint(
                 condition=Q(status__in=OccurrenceStatus.values), name="occurrence_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_final_at__isnull=True)
+                | Q(status=OccurrenceStatus.SCHEDULED, minutes_final_at__gte=F("start")),
+                name="occurrence_minutes_final_after_start",
             ),
         ]
         indexes = [models.Index(fields=["start"], name="occurrence_start_idx")]
@@ -352,9 +394,62 @@ class Occurrence(models.Model):
     def local_start(self) -> dt.datetime:
         return timezone.localtime(self.start, self.series.zone)
 
+    @property
+    def minutes_are_final(self) -> bool:
+        return self.minutes_final_at is not None
+
     def has_content(self) -> bool:
         """Minutes, decisions or action items: what must not vanish with a rescheduling."""
         return bool(self.minutes.strip()) or self.decisions.exists() or self.action_items.exists()
+
+
+class Attendance(models.Model):
+    """Whether one person of the series was at one meeting, as the notes-taker recorded it.
+
+    A meeting counts as held when its attendance or its minutes were recorded
+    (`MeetingSeriesQuerySet.with_cadence`); recorded with nobody but the organiser
+    present, it is a no-show.
+    """
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="attendance")
+    attendee = models.ForeignKey(
+        SeriesAttendee, on_delete=models.CASCADE, related_name="attendance"
+    )
+    present = models.BooleanField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurrence", "attendee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "attendee"], name="attendance_once_per_meeting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attendee}: {'present' if self.present else 'absent'}"
+
+
+def held_condition() -> Q:
+    """On Occurrence rows: someone besides the organiser was marked present, or (attendance
+    not taken) minutes were written."""
+    present = Attendance.objects.filter(occurrence=OuterRef("pk"), present=True).exclude(
+        attendee__user_id=OuterRef("series__organiser_id")
+    )
+    taken = Attendance.objects.filter(occurrence=OuterRef("pk"))
+    return Q(Exists(present)) | (~Q(Exists(taken)) & ~Q(minutes=""))
+
+
+def no_show_condition() -> Q:
+    """Attendance taken, and nobody but the organiser was there."""
+    present = Attendance.objects.filter(occurrence=OuterRef("pk"), present=True).exclude(
+        attendee__user_id=OuterRef("series__organiser_id")
+    )
+    taken = Attendance.objects.filter(occurrence=OuterRef("pk"))
+    return Q(Exists(taken)) & ~Q(Exists(present))
 
 
 def get_occurrence_for(user: User, pk: int, *, write: bool = False) -> Occurrence:

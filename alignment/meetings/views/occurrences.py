@@ -19,19 +19,22 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from alignment.meetings import agenda_view
+from alignment.meetings import after, agenda_view
 from alignment.meetings import services as meeting_services
-from alignment.meetings.forms import (
+from alignment.meetings.meeting_forms import (
     ActionItemForm,
+    AttendanceForm,
     DecisionForm,
     MinutesForm,
     MoveForm,
     ResponseForm,
 )
 from alignment.meetings.models import (
+    Attendance,
     Decision,
     MeetingAnswer,
     Occurrence,
@@ -66,12 +69,21 @@ def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str,
     )
     attendance: list[AttendanceRow] = []
     mine: AttendanceRow | None = None
+    present = dict(
+        Attendance.objects.filter(occurrence=occurrence).values_list("attendee_id", "present")
+    )
     for attendee in attendees:
         answers = {a.occurrence_id: a for a in attendee.answers.all()}
         answer = answers.get(occurrence.pk) or answers.get(None)
-        attendance.append({"attendee": attendee, "answer": answer})
+        row: AttendanceRow = {"attendee": attendee, "answer": answer, "present": None}
+        row["present"] = present.get(attendee.pk)
+        attendance.append(row)
         if attendee.user_id == request.user.pk:
-            mine = {"attendee": attendee, "answer": answer}
+            mine = row
+    started = occurrence.has_started()
+    can_close = (
+        started and not occurrence.is_cancelled and after.may_finalise(request.user, occurrence)
+    )
     return {
         "occurrence": occurrence,
         "series": occurrence.series,
@@ -81,9 +93,18 @@ def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str,
         "items": occurrence.action_items.select_related("owner"),
         "attendance": attendance,
         "mine": mine,
-        "can_note": may_take_notes(request.user, occurrence),
+        "can_note": may_take_notes(request.user, occurrence) and not occurrence.minutes_are_final,
         "can_schedule": roles.is_ciso(request.user),
-        "started": occurrence.has_started(),
+        "started": started,
+        # After the start: the organiser (or the security team) takes attendance and
+        # marks the minutes final.
+        "can_record_attendance": can_close,
+        "can_finalise": can_close and not occurrence.minutes_are_final,
+        "attendance_taken": bool(present),
+        "attendance_form": AttendanceForm(
+            attendees=[row["attendee"] for row in attendance],
+            initial={"present": [pk for pk, here in present.items() if here]},
+        ),
         "minutes_form": MinutesForm(initial={"minutes": occurrence.minutes}),
         "decision_form": DecisionForm(),
         "action_form": ActionItemForm(owners=_owners(occurrence)),
@@ -91,7 +112,7 @@ def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str,
     }
 
 
-def _render(
+def render_partial(
     request: HtmxHttpRequest,
     occurrence: Occurrence,
     partial: str,
@@ -115,7 +136,7 @@ def meeting_agenda(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse
     is nothing to rebuild: it is live until the start and frozen from then on."""
     occurrence = get_occurrence_for(request.user, occurrence_id)
     if is_fragment(request):
-        return _render(request, occurrence, "agenda")
+        return render_partial(request, occurrence, "agenda")
     return redirect(occurrence)
 
 
@@ -126,10 +147,11 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
     if request.method == "GET":
         return redirect(occurrence)
+    _refuse_if_final(occurrence)
     form = MinutesForm(request.POST)
     if not form.is_valid():
         if is_fragment(request):
-            return _render(
+            return render_partial(
                 request,
                 occurrence,
                 "minutes-status",
@@ -148,7 +170,7 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         )
     except StaleVersion as stale:
         if is_fragment(request):
-            return _render(
+            return render_partial(
                 request,
                 occurrence,
                 "minutes-status",
@@ -158,7 +180,7 @@ def meeting_minutes(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         messages.error(request, f"The minutes were not saved. {stale.message}")
         return redirect(occurrence)
     if is_fragment(request):
-        return _render(request, occurrence, "minutes-status", saved_at=timezone.now())
+        return render_partial(request, occurrence, "minutes-status", saved_at=timezone.now())
     messages.success(request, "Minutes saved.")
     return redirect(occurrence)
 
@@ -169,6 +191,7 @@ def decision_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
     if request.method == "GET":
         return redirect(occurrence)
+    _refuse_if_final(occurrence)
     form = DecisionForm(request.POST)
     if form.is_valid():
         Decision.objects.create(
@@ -179,7 +202,7 @@ def decision_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
         messages.error(request, "Write the decision first.")
     if is_fragment(request):
         status = 422 if form.errors else 200
-        return _render(request, occurrence, "decisions", status=status, decision_form=form)
+        return render_partial(request, occurrence, "decisions", status=status, decision_form=form)
     return redirect(occurrence)
 
 
@@ -189,6 +212,7 @@ def action_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
     occurrence = get_occurrence_to_note(request.user, occurrence_id)
     if request.method == "GET":
         return redirect(occurrence)
+    _refuse_if_final(occurrence)
     owners = _owners(occurrence)
     form = ActionItemForm(request.POST, owners=owners)
     if form.is_valid():
@@ -201,7 +225,67 @@ def action_add(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
         messages.error(request, "The action item needs a title (and a valid owner and date).")
     if is_fragment(request):
         status = 422 if form.errors else 200
-        return _render(request, occurrence, "action-items", status=status, action_form=form)
+        return render_partial(request, occurrence, "action-items", status=status, action_form=form)
+    return redirect(occurrence)
+
+
+def _refuse_if_final(occurrence: Occurrence) -> None:
+    if occurrence.minutes_are_final:
+        raise PermissionDenied(
+            "The minutes of this meeting are final: its minutes, decisions and action items "
+            "no longer change (action items can still be ticked done)."
+        )
+
+
+@require_POST
+def minutes_final(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    """Mark the minutes final: they are emailed to every attendee, once."""
+    occurrence = get_occurrence_for(request.user, occurrence_id)
+    if not after.may_finalise(request.user, occurrence):
+        raise PermissionDenied("The organiser or the security team marks the minutes final.")
+    try:
+        sent = after.finalise_minutes(occurrence, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The minutes are final and go out to %(n)d attendee.",
+                "The minutes are final and go out to %(n)d attendees.",
+                len(sent),
+            )
+            % {"n": len(sent)},
+        )
+    return redirect(occurrence)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def meeting_attendance(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
+    """Record who was there: the ticked attendees present, the others absent."""
+    occurrence = get_occurrence_for(request.user, occurrence_id)
+    if not after.may_record_attendance(request.user, occurrence):
+        raise PermissionDenied("The organiser or the security team takes attendance.")
+    attendees = list(SeriesAttendee.objects.filter(series=occurrence.series_id))
+    form = AttendanceForm(request.POST, attendees=attendees)
+    error = ""
+    if form.is_valid():
+        try:
+            after.record_attendance(occurrence, set(form.cleaned_data["present"]), request.user)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+    else:
+        error = "Tick only the people of this meeting."
+    if is_fragment(request):
+        status = INVALID_FORM_STATUS if error else 200
+        return render_partial(
+            request, occurrence, "attendance", status=status, attendance_error=error
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Attendance recorded.")
     return redirect(occurrence)
 
 
@@ -234,7 +318,7 @@ def meeting_respond(request: HtmxHttpRequest, occurrence_id: int) -> HttpRespons
         if form.is_valid() and not occurrence.is_cancelled:
             meeting_services.record_answer(attendee, occurrence, form.cleaned_data["response"])
         if is_fragment(request):
-            return _render(request, occurrence, "attendance")
+            return render_partial(request, occurrence, "attendance")
     return redirect(occurrence)
 
 

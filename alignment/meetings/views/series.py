@@ -8,7 +8,7 @@ a meeting belong to its attendees as well; anyone sees the meetings they attend.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment.meetings import invites
+from alignment.meetings import busy, invites
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
 from alignment.meetings.forms import HandOverForm, ProfileForm, RevokeFeedForm, SeriesForm
@@ -60,6 +60,7 @@ class AttendanceRow(TypedDict):
 
     attendee: SeriesAttendee
     answer: MeetingAnswer | None
+    present: NotRequired[bool | None]  # recorded after the meeting; None: not taken
 
 
 def _series_with_people() -> MeetingSeriesQuerySet:
@@ -280,10 +281,13 @@ def _attendance(series: MeetingSeries, occurrence: Occurrence | None) -> list[At
 
 @require_http_methods(["GET", "POST"])
 def profile(request: HtmxHttpRequest) -> HttpResponse:
+
     current = profile_for(request.user)
     form = ProfileForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
+        if "busy_calendar_url" in form.changed_data:
+            busy.address_changed(saved)
         request.session[SESSION_TIMEZONE_KEY] = saved.time_zone
         messages.success(request, "Saved. Times now show in " + saved.time_zone + ".")
         return redirect("alignment:meeting-profile")
@@ -292,7 +296,12 @@ def profile(request: HtmxHttpRequest) -> HttpResponse:
         feed_url = request.build_absolute_uri(
             reverse("alignment:calendar-feed", args=[current.feed_token])
         )
-    context = {"form": form, "feed_url": feed_url, "revoke_form": RevokeFeedForm()}
+    context = {
+        "form": form,
+        "feed_url": feed_url,
+        "revoke_form": RevokeFeedForm(),
+        "busy_calendar": busy.cached(request.user),
+    }
     return render(request, "alignment/meetings/profile.html", context, status=form_status(form))
 
 

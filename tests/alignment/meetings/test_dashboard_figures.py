@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alignment.meetings import materialise
+from alignment.meetings import after, materialise
 from alignment.meetings.models import ActionItem, OccurrenceStatus
 from tests import factories
 
@@ -38,6 +38,9 @@ def test_dashboard_lists_meetings_cadence_and_overdue_actions(
     assert len(past) >= 2
     past[0].status = OccurrenceStatus.CANCELLED
     past[0].save()
+    everyone = {a.pk for a in series.attendees.all()}
+    for occurrence in past[1:]:
+        after.record_attendance(occurrence, everyone, ciso)
     ActionItem.objects.create(
         occurrence=past[-1],
         title="Send the break-glass runbook",

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from alignment import outbox
-from alignment.meetings import materialise
+from alignment.meetings import after, materialise
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
 from alignment.meetings.models import (
@@ -239,5 +239,11 @@ def test_cadence_counts_held_against_planned(ciso: Any, head_b: Any, dept_b: Any
     missed = series.occurrences.order_by("start").first()
     missed.status = OccurrenceStatus.CANCELLED
     missed.save()
+    unrecorded = MeetingSeries.objects.with_cadence(now=NOW).get(pk=series.pk)
+    # Not cancelled is not enough: a meeting is held once attendance or minutes are recorded.
+    assert (unrecorded.planned, unrecorded.held, unrecorded.cancelled) == (2, 0, 1)
+    assert unrecorded.unrecorded == 1
+    other = series.occurrences.exclude(pk=missed.pk).order_by("start").first()
+    after.record_attendance(other, {a.pk for a in series.attendees.all()}, ciso, now=NOW)
     annotated = MeetingSeries.objects.with_cadence(now=NOW).get(pk=series.pk)
-    assert (annotated.planned, annotated.held) == (2, 1)
+    assert (annotated.planned, annotated.held, annotated.unrecorded) == (2, 1, 0)

@@ -185,6 +185,8 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
         "invites",
         "reminders",
         "digests",
+        "minutes",
+        "action_reminders",
         "case_emails",
         "programme_emails",
         "expired",

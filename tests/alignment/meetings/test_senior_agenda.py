@@ -278,15 +278,18 @@ def test_the_open_review_and_items_past_their_review_date_are_due(
     assert items[2]["url"] == initiative.get_absolute_url()
 
 
-def test_open_action_items_of_any_earlier_meeting_come_back(
+def test_open_action_items_of_earlier_meetings_of_the_series_come_back(
     occurrence: Occurrence, ciso: Any, head_b: Any, dept_b: Any
 ) -> None:
+    later = occurrence.series.occurrences.filter(start__gt=occurrence.start).first()
+    ActionItem.objects.create(occurrence=occurrence, title="Send the numbers", owner=head_b)
+    # A one-on-one's action items stay in their series, even on a senior agenda.
     one = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     earlier = one.occurrences.order_by("start").first()
     assert earlier.start < occurrence.start
-    ActionItem.objects.create(occurrence=earlier, title="Send the numbers", owner=head_b)
-    table = agenda.build_agenda(occurrence)
-    assert texts(table, "actions") == ["Send the numbers"]
+    ActionItem.objects.create(occurrence=earlier, title="One-on-one action", owner=head_b)
+    assert texts(agenda.build_agenda(occurrence), "actions") == []
+    assert texts(agenda.build_agenda(later), "actions") == ["Send the numbers"]
 
 
 def test_a_long_senior_section_is_capped_and_says_there_is_more(
