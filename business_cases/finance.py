@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 ZERO = Decimal(0)
@@ -24,6 +24,8 @@ MINUTES_PER_HOUR = Decimal(60)
 # hours become yearly hours with this, so a loaded hourly rate is not paid for weeks
 # in which nobody meets an MFA prompt.
 WORKING_WEEKS_PER_YEAR = Decimal(46)
+# A payback further away than this is shown as never paying back.
+MAX_PAYBACK_YEARS = 100
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,38 @@ class NotMeaningful:
         return "not meaningful"
 
 
+@dataclass(frozen=True)
+class OutOfRange(NotMeaningful):
+    """A figure too large to show: only inputs stored outside their ranges produce one."""
+
+    reason: str = "Too large to show: some of the case's numbers are outside their ranges."
+
+    def __str__(self) -> str:
+        return "out of range"
+
+
 Figure = Decimal | NotMeaningful
 
 
 def is_meaningful(value: Figure) -> bool:
     return isinstance(value, Decimal)
+
+
+def rounded(value: Figure, quantum: Decimal, rounding: str = ROUND_HALF_EVEN) -> Figure:
+    """The value to the quantum (Decimal("0.01"): cents), for showing or keeping as text.
+
+    Decimal refuses to round a number with more digits than its context keeps (28); that
+    number, or one that is not finite, is an `OutOfRange` instead of an exception, so a
+    page shows "out of range" whatever is stored. In-range inputs never come near it.
+    """
+    if not isinstance(value, Decimal):
+        return value
+    if not value.is_finite():
+        return OutOfRange()
+    try:
+        return value.quantize(quantum, rounding=rounding)
+    except ArithmeticError:  # InvalidOperation, Overflow
+        return OutOfRange()
 
 
 # --- Risk ----------------------------------------------------------------------------
@@ -133,14 +162,19 @@ def payback_months(one_off: Decimal, yearly_benefit: Decimal, yearly_cost: Decim
 
     The months until the yearly net gain has repaid the initial spend. Zero when there is
     no one-off spend and the net gain is positive; not meaningful when the net gain is
-    not positive (it never pays back).
+    not positive (it never pays back) or the payback lies more than MAX_PAYBACK_YEARS away.
     """
     if yearly_benefit <= ZERO:
         return NotMeaningful("No benefit is stated, so it never pays back.")
     net = yearly_benefit - yearly_cost
     if net <= ZERO:
         return NotMeaningful("Yearly costs exceed yearly benefits, so it never pays back.")
-    return one_off / net * MONTHS_PER_YEAR
+    months = one_off / net * MONTHS_PER_YEAR
+    if months > MAX_PAYBACK_YEARS * MONTHS_PER_YEAR:
+        # A net gain of a fraction of a cent would give a number of months with more
+        # digits than can be shown; past a century it is "never" for any decision.
+        return NotMeaningful(f"It would take more than {MAX_PAYBACK_YEARS} years to pay back.")
+    return months
 
 
 def npv(one_off: Decimal, yearly_net: Decimal, horizon_years: int, rate: Decimal) -> Figure:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from business_cases import finance
 from business_cases.models import BusinessCase, CaseDecision, CaseStatus, Outcome
-from business_cases.snapshots import NOT_MEANINGFUL
 from departments import roles
 
 if TYPE_CHECKING:
@@ -78,7 +77,8 @@ def rows(
 
 
 def _cell(value: finance.Figure, quantum: str) -> str:
-    return str(value.quantize(Decimal(quantum))) if isinstance(value, Decimal) else NOT_MEANINGFUL
+    """The figure rounded, or its words: "not meaningful", "out of range"."""
+    return str(finance.rounded(value, Decimal(quantum)))
 
 
 def _safe(text: str) -> str:

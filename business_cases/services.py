@@ -27,6 +27,7 @@ from business_cases.models import (
     Outcome,
     Recurrence,
 )
+from business_cases.models.fields import MAX_MONEY
 from departments import roles
 from departments.versioning import save_versioned
 
@@ -43,6 +44,9 @@ def assessed_people_time(case: BusinessCase) -> list[CostLine]:
     lines = []
     for a in assessed:
         rate = rates[a.department_id]
+        # An assessment's hours have no upper bound of their own: the line takes at most
+        # what any cost line may hold, so the case's figures stay in range.
+        yearly = min(finance.people_time_yearly(a.hours_per_week, rate), MAX_MONEY)
         lines.append(
             CostLine(
                 case=case,
@@ -52,7 +56,7 @@ def assessed_people_time(case: BusinessCase) -> list[CostLine]:
                 ),
                 category=CostCategory.PEOPLE_TIME,
                 recurrence=Recurrence.YEARLY,
-                amount=finance.people_time_yearly(a.hours_per_week, rate).quantize(CENT),
+                amount=yearly.quantize(CENT),
                 source_department_id=a.department_id,
                 hours_per_week=a.hours_per_week,
                 hourly_rate=rate,

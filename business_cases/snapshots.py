@@ -59,9 +59,8 @@ class Snapshot(TypedDict):
 
 
 def as_text(value: finance.Figure, kind: str) -> str:
-    if not isinstance(value, Decimal):
-        return NOT_MEANINGFUL
-    return str(value.quantize(QUANTUM[kind]))
+    """The figure rounded for its kind, or its words: "not meaningful", "out of range"."""
+    return str(finance.rounded(value, QUANTUM[kind]))
 
 
 def take(case: BusinessCase) -> Snapshot:
@@ -84,7 +83,7 @@ def take(case: BusinessCase) -> Snapshot:
             [line.description, line.category, line.recurrence, str(line.amount)]
             for line in case.cost_lines.all()
         ],
-        "scenarios": [[s.name, str(s.risk_reduction.quantize(CENT))] for s in case.scenarios.all()],
+        "scenarios": [[s.name, as_text(s.risk_reduction, "money")] for s in case.scenarios.all()],
     }
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from departments import roles
+from departments import roles, uploads
 from departments.forms import (
     CheckInForm,
     DocumentForm,
@@ -230,6 +230,9 @@ def document_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     is_post = request.method == "POST"
     form = DocumentForm(request.POST, request.FILES) if is_post else DocumentForm()
     uploaded = None
+    if is_post and uploads.refusal(request):
+        # The upload was stopped at the limit: say so, not "this field is required".
+        form.errors["file"] = form.error_class([uploads.refusal(request)])
     if is_post and form.is_valid():
         uploaded = store_document(
             form.save(commit=False), department=department, uploaded_by=request.user

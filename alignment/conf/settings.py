@@ -119,6 +119,16 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The business case editor posts up to 200 lines of each kind (about 7,500 fields); at
+# Django's default of 1,000 a case with ~85 scenarios could no longer be saved.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Uploads stop at the largest document we accept (departments/uploads.py) instead of
+# being read whole; bodies without files stay at Django's 2.5 MB.
+FILE_UPLOAD_HANDLERS = [
+    "departments.uploads.SizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Auth ------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -135,8 +145,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Five wrong passwords for one username from one address lock that pair for an hour;
-# an administrator can unlock it earlier under "Axes" in the admin.
+# Five wrong passwords for one username from one address lock that pair for an hour: the
+# attacker's address, not the user, who still logs in from elsewhere. The address is the
+# real client's behind TRUSTED_PROXY_COUNT reverse proxies (departments/client_address.py).
+# An administrator can unlock it earlier under "Axes" in the admin.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of reverse proxies (0 to 10).")
+AXES_CLIENT_IP_CALLABLE = "departments.client_address.client_address"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -217,6 +233,15 @@ OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 BOARD_PACK_EMAIL_APPROVED = env_bool("BOARD_PACK_EMAIL_APPROVED", default=True)
 # Meetings are materialised this far ahead (alignment/meetings/materialise.py).
 MEETING_HORIZON_DAYS = 90
+# A series is never expanded past its first meeting plus these years, nor to more than
+# this many meetings, whatever its rule (alignment/meetings/recurrence.py); an UNTIL past
+# the horizon is refused. Ten years of daily meetings fit under the cap.
+MEETING_SERIES_HORIZON_YEARS = env.int("MEETING_SERIES_HORIZON_YEARS", default=10)
+MEETING_SERIES_MAX_OCCURRENCES = env.int("MEETING_SERIES_MAX_OCCURRENCES", default=3660)
+if not 1 <= MEETING_SERIES_HORIZON_YEARS <= 100 or MEETING_SERIES_MAX_OCCURRENCES < 1:
+    raise ImproperlyConfigured(
+        "MEETING_SERIES_HORIZON_YEARS is 1 to 100 and MEETING_SERIES_MAX_OCCURRENCES positive."
+    )
 # Published calendars (alignment/meetings/busy.py) are fetched only from these hosts,
 # exactly as named (none: the feature fetches nothing), each within the timeout and size.
 BUSY_CALENDAR_HOSTS = [host.lower() for host in env_list("BUSY_CALENDAR_HOSTS")]

@@ -4,6 +4,7 @@ validate and convert; the views call the services."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -32,6 +33,7 @@ from alignment.meetings.recurrence import (
     Preset,
     RuleError,
     Schedule,
+    horizon_years,
     normalise,
     preset_of,
     preset_rule,
@@ -75,6 +77,36 @@ class LeadTimesField(forms.TypedMultipleChoiceField):
 
     def prepare_value(self, value: object) -> object:
         return [str(v) for v in value] if isinstance(value, list) else value
+
+
+# C0 and C1 control characters (CR, LF, tab, NUL…) and the Unicode line separators: a
+# title or a place is written into email headers and calendar lines, where a line break
+# starts a new header or property.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def validate_single_line(value: str) -> None:
+    """Refuse line breaks and other control characters in a one-line text."""
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            "Write this on one line, without line breaks, tabs or other control characters.",
+            code="control_character",
+        )
+
+
+def within_years_of_today(day: dt.date, what: str) -> None:
+    """Refuse a date more than the series horizon (in years) before or after today."""
+    years = horizon_years()
+    today = timezone.localdate()
+    try:
+        low, high = today.replace(year=today.year - years), today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        low = today.replace(year=today.year - years, day=28)
+        high = today.replace(year=today.year + years, day=28)
+    if not low <= day <= high:
+        raise ValidationError(
+            f"{what} must be within {years} years of today ({low:%d %b %Y} to {high:%d %b %Y})."
+        )
 
 
 def parse_guests(text: str) -> list[Guest]:
@@ -188,6 +220,22 @@ class SeriesForm(forms.ModelForm):
             )
         if series.pk:
             kind.disabled = True
+        for name in ("title", "location", "custom_rule"):
+            self.fields[name].validators.append(validate_single_line)
+
+    def clean_start_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["start_date"]
+        if day != self.instance.start_date:  # a stored series keeps its first date
+            within_years_of_today(day, "The first meeting")
+        return day
+
+    def clean_reminder_leads(self) -> list[int]:
+        # The series always reminds: the model refuses an empty list (reminder_leads is
+        # not blank=True), so the form says so on the field rather than failing on save.
+        leads: list[int] = self.cleaned_data.get("reminder_leads") or []
+        if not leads:
+            raise ValidationError("Tick at least one reminder time.", code="required")
+        return leads
 
     def clean_guests(self) -> list[Guest]:
         return parse_guests(self.cleaned_data.get("guests", ""))

@@ -115,7 +115,21 @@ def _rrule(series: MeetingSeries) -> vRecur:
         del rule["COUNT"]
         if last is not None:
             rule["UNTIL"] = [last]
+        return rule
+    # The app holds no meeting past the series horizon (recurrence.Schedule): calendars
+    # are told the same, so they show none either, and an older UNTIL past it is cut.
+    end = series.schedule.end().astimezone(dt.UTC)
+    if "UNTIL" not in rule or _after(rule["UNTIL"][0], end):
+        rule["UNTIL"] = [end]
     return rule
+
+
+def _after(until: dt.date, end: dt.datetime) -> bool:
+    """Whether a rule's UNTIL (a UTC date-time as stored; a date or a floating time in an
+    older rule) lies after `end`."""
+    if not isinstance(until, dt.datetime):
+        return until > end.date()
+    return until.replace(tzinfo=until.tzinfo or dt.UTC) > end
 
 
 def _address(email: str, name: str) -> vCalAddress:

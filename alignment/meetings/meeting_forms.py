@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from alignment.meetings.agenda import SHARE_KEY
-from alignment.meetings.forms import DATE, TIME, PersonChoiceField, people
+from alignment.meetings.forms import DATE, TIME, PersonChoiceField, people, within_years_of_today
 from alignment.meetings.models import ActionItem, Decision, Response, SeriesAttendee
 
 if TYPE_CHECKING:
@@ -30,6 +30,15 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.fields["start_time"].help_text = f"Local time in {zone.key}."
+
+    def clean_start_date(self) -> dt.date:
+        # Checked as a date first: a start near the year 1 or 9999 would overflow on its
+        # way to UTC.
+        day: dt.date = self.cleaned_data["start_date"]
+        if day < timezone.localdate() - dt.timedelta(days=1):
+            raise ValidationError("Move the meeting to a time that is still ahead.")
+        within_years_of_today(day, "The new date")
+        return day
 
     def clean(self) -> dict[str, Any]:
         super().clean()

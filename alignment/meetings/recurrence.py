@@ -14,12 +14,15 @@ ambiguous autumn times take their first (summer-time) reading.
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice, takewhile
 from zoneinfo import ZoneInfo
 
 # Untyped until types-python-dateutil joins the test dependencies (pyproject.toml).
 from dateutil.rrule import rrule, rrulestr
+from django.conf import settings
 
 UTC = dt.UTC
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -41,8 +44,46 @@ ALLOWED_PARTS = {
 }
 ALLOWED_FREQS = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 MAX_RULE_LENGTH = 300
-SEARCH_SECONDS = 0.5
 MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
+# The most starts one period of each frequency can hold (no BYHOUR and the like: one a
+# day), hence the widest BYSETPOS that can ever match.
+PERIOD_DAYS = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
+# The Gregorian calendar repeats itself every 400 years, weekdays and leap days included.
+CYCLE_YEARS = 400
+# The earliest year a series may begin in: no zone arithmetic near year 1.
+FIRST_YEAR = 1970
+
+
+def horizon_years() -> int:
+    """How far past its first start a series is ever expanded (settings)."""
+    return int(settings.MEETING_SERIES_HORIZON_YEARS)
+
+
+def max_occurrences() -> int:
+    """The most starts one expansion of a series yields (settings)."""
+    return int(settings.MEETING_SERIES_MAX_OCCURRENCES)
+
+
+def last_first_year() -> int:
+    """The latest year a series may begin in: its horizon, in any zone, stays before 9999."""
+    return dt.MAXYEAR - horizon_years() - 2
+
+
+def horizon_end(first_start: dt.datetime) -> dt.datetime:
+    """The end of the series' horizon: `first_start` (naive or aware) plus the horizon years.
+
+    A 29 February start ends on 28 February.
+    """
+    years = horizon_years()
+    # Two days before the end of 9999: a start up to then converts to UTC from any zone.
+    last = dt.datetime(dt.MAXYEAR, 12, 29, 23, 59, 59, tzinfo=first_start.tzinfo)
+    if first_start.year + years > dt.MAXYEAR:
+        return last
+    try:
+        end = first_start.replace(year=first_start.year + years)
+    except ValueError:  # 29 February, into a common year
+        end = first_start.replace(year=first_start.year + years, day=28)
+    return min(end, last)
 
 
 class Preset:
@@ -109,8 +150,12 @@ def _parts(rule: str) -> list[tuple[str, str]]:
     return parts
 
 
-def _until_utc(value: str, zone: ZoneInfo) -> str:
-    """UNTIL as RFC 5545 wants it next to a TZID'd DTSTART: a UTC date-time."""
+def _until_utc(value: str, zone: ZoneInfo, first_start: dt.datetime) -> str:
+    """UNTIL as RFC 5545 wants it next to a TZID'd DTSTART: a UTC date-time.
+
+    An UNTIL past the horizon is refused (not clipped), so the stored rule says what the
+    calendars show.
+    """
     try:
         if len(value) == 8:  # a date: the whole local day counts
             day = dt.datetime.strptime(value, "%Y%m%d")
@@ -119,9 +164,17 @@ def _until_utc(value: str, zone: ZoneInfo) -> str:
             local = dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         else:
             local = dt.datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=zone)
-    except ValueError as error:
+        end = horizon_end(first_start.replace(tzinfo=zone))
+        beyond = local > end
+        until = local.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise RuleError(f"UNTIL={value} is not a date (YYYYMMDD) or date-time.") from error
-    return local.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if beyond:
+        raise RuleError(
+            f"UNTIL may be at most {horizon_years()} years after the first meeting, "
+            f"on or before {end:%d %B %Y}."
+        )
+    return until.strftime("%Y%m%dT%H%M%SZ")
 
 
 def normalise(rule: str, *, first_start: dt.datetime, tz: str) -> str:
@@ -131,6 +184,8 @@ def normalise(rule: str, *, first_start: dt.datetime, tz: str) -> str:
     sentence a person can act on.
     """
     zone = ZoneInfo(tz)
+    if not FIRST_YEAR <= first_start.year <= last_first_year():
+        raise RuleError(f"The first meeting must be between {FIRST_YEAR} and {last_first_year()}.")
     parts = _parts(rule)
     names = [name for name, _ in parts]
     unknown = sorted(set(names) - ALLOWED_PARTS)
@@ -149,16 +204,23 @@ def normalise(rule: str, *, first_start: dt.datetime, tz: str) -> str:
         if name in values and not (values[name].isdigit() and low <= int(values[name]) <= high):
             raise RuleError(f"{name} must be a whole number from {low} to {high}.")
     if "UNTIL" in values:
-        values["UNTIL"] = _until_utc(values["UNTIL"], zone)
+        values["UNTIL"] = _until_utc(values["UNTIL"], zone, first_start)
     if _impossible_day(values):
         raise RuleError("No month in this rule has that day.")
+    if _impossible_position(values):
+        raise RuleError(
+            "BYSETPOS picks a position that no period of this rule has: "
+            "it needs BYDAY or BYMONTHDAY to give several days a period."
+        )
     canonical = ";".join(f"{name}={values[name]}" for name, _ in parts)
     try:
-        parsed = _parse(canonical, first_start.replace(tzinfo=zone))
-    except (ValueError, TypeError, IndexError) as error:
+        first = _first_in_horizon(canonical, first_start, zone)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError) as error:
         raise RuleError(f"Not a valid rule: {error}.") from error
-    if not _has_an_instance(parsed):
-        raise RuleError("This rule produces no meeting in the next few years.")
+    if first is None:
+        raise RuleError(
+            f"This rule produces no meeting in the {horizon_years()} years from the first one."
+        )
     return canonical
 
 
@@ -175,25 +237,47 @@ def _impossible_day(values: dict[str, str]) -> bool:
     return all(abs(d) > longest for d in days)
 
 
-def _has_an_instance(parsed: rrule) -> bool:
-    """Whether the rule yields at least one start, decided within a time limit.
+def _impossible_position(values: dict[str, str]) -> bool:
+    """A BYSETPOS beyond what any period holds (FREQ=DAILY;BYSETPOS=2): never a meeting."""
+    try:
+        positions = [int(p) for p in values.get("BYSETPOS", "").split(",") if p]
+    except ValueError:
+        return False  # dateutil reports the malformed value
+    if not positions:
+        return False
+    widest = PERIOD_DAYS.get(values.get("FREQ", ""), 366)
+    if values.get("FREQ") == "WEEKLY" and "BYDAY" in values:
+        widest = len({day[-2:] for day in values["BYDAY"].split(",") if day})
+    elif values.get("FREQ") == "WEEKLY" and "BYMONTHDAY" not in values:
+        widest = 1  # the weekday of the first meeting
+    return all(abs(p) > widest for p in positions)
+
+
+def _first_in_horizon(rule: str, first_start: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
+    """The first start (local, aware) of `rule` within the horizon, or None.
 
     dateutil yields nothing for an impossible rule (30 February, the 2nd Monday of a
-    week) but keeps stepping to the year 9999 first, which takes seconds; it cannot be
-    interrupted, so the search runs in a thread that is abandoned after SEARCH_SECONDS.
+    week) but steps on to the year 9999 before it says so, which takes seconds and cannot
+    be interrupted. The search is therefore run on the same rule moved by whole 400-year
+    cycles (the calendar, weekdays and leap days included, is identical there) to just
+    before 9999: dateutil then gives up after at most CYCLE_YEARS + the horizon. Wall
+    time only (no zone): UNTIL and the horizon are checked on the answer, in the zone.
     """
-    found: list[bool] = []
-
-    def search() -> None:
-        try:
-            found.append(next(iter(parsed), None) is not None)
-        except (ValueError, IndexError, OverflowError):
-            found.append(False)
-
-    worker = threading.Thread(target=search, daemon=True)
-    worker.start()
-    worker.join(SEARCH_SECONDS)
-    return bool(found and found[0])
+    without_end = ";".join(
+        part for part in rule.split(";") if not part.startswith(("UNTIL=", "COUNT="))
+    )
+    cycles = max(0, (dt.MAXYEAR - 1 - horizon_years() - first_start.year) // CYCLE_YEARS)
+    shift = cycles * CYCLE_YEARS
+    moved = first_start.replace(year=first_start.year + shift)
+    found = next(iter(_parse(without_end, moved)), None)
+    if found is None:
+        return None
+    start = found.replace(year=found.year - shift, tzinfo=zone)
+    ends = [horizon_end(first_start.replace(tzinfo=zone))]
+    for part in rule.split(";"):
+        if part.startswith("UNTIL="):  # canonical: a UTC date-time
+            ends.append(dt.datetime.strptime(part[6:], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
+    return start if start <= min(ends) else None
 
 
 def _parse(rule: str, dtstart: dt.datetime) -> rrule:
@@ -205,7 +289,12 @@ def _parse(rule: str, dtstart: dt.datetime) -> rrule:
 
 @dataclass(frozen=True)
 class Schedule:
-    """What expansion needs: the rule, the first start (naive, local) and the zone."""
+    """What expansion needs: the rule, the first start (naive, local) and the zone.
+
+    Every expansion stops at the horizon (the first start plus
+    MEETING_SERIES_HORIZON_YEARS) and after MEETING_SERIES_MAX_OCCURRENCES starts,
+    whatever the rule says (COUNT, UNTIL or no end).
+    """
 
     rule: str
     first_start: dt.datetime
@@ -218,25 +307,53 @@ class Schedule:
     def local_start(self) -> dt.datetime:
         return self.first_start.replace(tzinfo=self.zone)
 
+    def end(self) -> dt.datetime:
+        """The horizon (aware, local): no start lies after it."""
+        return horizon_end(self.local_start())
+
+    def starts(self) -> Iterator[dt.datetime]:
+        """The starts (aware, UTC) in order, within the horizon and the cap.
+
+        A start that has no UTC reading (the first hours of the year 1 east of UTC) is
+        left out rather than raising OverflowError; dateutil's own ValueError on stepping
+        past the year 9999 ends the starts.
+        """
+        end = self.end()
+        parsed = _parse(self.rule, self.local_start())
+        within = islice(takewhile(lambda start: start <= end, parsed), max_occurrences())
+        while True:
+            try:
+                start = next(within)
+            except (StopIteration, ValueError, OverflowError):
+                return
+            try:
+                yield start.astimezone(UTC)
+            except OverflowError:
+                continue
+
     def between(self, after: dt.datetime, before: dt.datetime) -> list[dt.datetime]:
         """Starts (aware, UTC) of the meetings with after <= start < before."""
-        zone = self.zone
-        parsed = _parse(self.rule, self.local_start())
-        starts = parsed.between(after.astimezone(zone), before.astimezone(zone), inc=True)
-        return [start.astimezone(UTC) for start in starts if start < before]
+        found = []
+        for start in self.starts():
+            if start >= before:
+                break
+            if start >= after:
+                found.append(start)
+        return found
 
     def first_on_or_after(self, moment: dt.datetime) -> dt.datetime | None:
         """The first start (aware, UTC) at or after `moment`."""
-        parsed = _parse(self.rule, self.local_start())
-        found = parsed.after(moment.astimezone(self.zone), inc=True)
-        return found.astimezone(UTC) if found else None
+        return next((start for start in self.starts() if start >= moment), None)
 
     def last(self) -> dt.datetime | None:
-        """The last start (aware, UTC) of a bounded rule (COUNT or UNTIL); None if unbounded."""
+        """The last start (aware, UTC) of a bounded rule (COUNT or UNTIL); None if unbounded.
+
+        Read within the horizon: at most the cap of starts is stepped through.
+        """
         if "COUNT=" not in self.rule and "UNTIL=" not in self.rule:
             return None
-        starts = list(_parse(self.rule, self.local_start()))
-        return starts[-1].astimezone(UTC) if starts else None
+        tail = deque(self.starts(), maxlen=1)
+        return tail[0] if tail else None
 
 
 def describe(rule: str, first_day: dt.date) -> str:

@@ -389,6 +389,10 @@ def occurrence_move(
     _refuse_if_past_or_cancelled(occurrence, now)
     if start <= now:
         raise ValidationError({"start": "Move the meeting to a time that is still ahead."})
+    end = occurrence.series.schedule.end()
+    if start > end:
+        # Not keyed to a field: the move form's fields are a date and a time.
+        raise ValidationError(f"Move the meeting to a date before {end:%d %B %Y}, its series' end.")
     length = occurrence.end - occurrence.start
     change = invites.Change(moved_from=occurrence.start, moved_to=start)
     occurrence.start, occurrence.end = start, start + length

@@ -38,6 +38,10 @@ RULE_YEARS = 20
 # How far ahead explicit dates reach for a zone that no yearly rule fits.
 FALLBACK_YEARS = 50
 EPOCH = dt.datetime(1970, 1, 1)
+# The last year whose transitions are looked for: its end (1 January of the next year,
+# in UTC) must still be a datetime. A series is never expanded anywhere near it
+# (recurrence.horizon_end), so later years need no data.
+LAST_YEAR = dt.MAXYEAR - 1
 # Properties whose TZID parameter needs a VTIMEZONE in the same calendar.
 ZONED_PROPERTIES = ("DTSTART", "DTEND", "DUE", "EXDATE", "RDATE", "RECURRENCE-ID")
 
@@ -240,6 +244,8 @@ def _rules_since(
     """The yearly rules of the current (or next) year and the first year they hold since,
     or None when none reproduces every change up to `last_year`."""
     for start in (this_year, this_year + 1):
+        if start > last_year:
+            break
         try:
             rules = yearly_rules(found, start, last_year)
         except ValueError:
@@ -269,13 +275,18 @@ def zone_plan(tzid: str, first_year: int, this_year: int) -> ZonePlan:
     """The plan of zone `tzid` from `first_year` on, its rules read in `this_year` (cached:
     finding transitions takes tens of milliseconds a zone)."""
     zone = ZoneInfo(tzid)
-    last_year = this_year + RULE_YEARS
+    # No meeting of this app predates 1970 (EPOCH), and a search from year 1 would step
+    # through two thousand years of days.
+    first_year = min(max(first_year, EPOCH.year), LAST_YEAR - 1)
+    this_year = min(max(this_year, first_year), LAST_YEAR - 1)
+    last_year = min(this_year + RULE_YEARS, LAST_YEAR)
     found = transitions(zone, first_year, last_year)
     result = _rules_since(found, this_year, first_year, last_year)
     rules: list[YearlyRule] = []
     if result is None:
-        rules_from = this_year + FALLBACK_YEARS + 1  # every change dated, none by rule
-        found += transitions(zone, last_year + 1, this_year + FALLBACK_YEARS)
+        fallback_year = min(this_year + FALLBACK_YEARS, LAST_YEAR)
+        rules_from = fallback_year + 1  # every change dated, none by rule
+        found += transitions(zone, last_year + 1, fallback_year)
     else:
         rules, rules_from = result
     initial = None

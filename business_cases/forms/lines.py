@@ -13,7 +13,14 @@ from django import forms
 from django.db import models
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from business_cases.forms.fields import money, plain_helper, rate
+from business_cases.forms.fields import (
+    hourly_rate_field,
+    minutes_field,
+    money,
+    plain_helper,
+    rate,
+    users_field,
+)
 from business_cases.models import (
     BenefitLine,
     BusinessCase,
@@ -22,6 +29,7 @@ from business_cases.models import (
     RiskScenario,
     UserImpactLine,
 )
+from business_cases.models.fields import MAX_LINES
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -65,15 +73,9 @@ class BenefitLineForm(LineForm):
 
 
 class UserImpactForm(LineForm):
-    hourly_rate = money("Loaded hourly rate")
-    minutes_per_week = forms.DecimalField(
-        label="Minutes a week, each",
-        min_value=Decimal(0),
-        max_digits=7,
-        decimal_places=1,
-        error_messages={"min_value": "Minutes cannot be negative."},
-        widget=forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
-    )
+    users = users_field("Users affected")
+    minutes_per_week = minutes_field("Minutes a week, each")
+    hourly_rate = hourly_rate_field("Loaded hourly rate")
 
     class Meta:
         model = UserImpactLine
@@ -172,6 +174,12 @@ class ScenarioForm(forms.ModelForm):
                 self.add_error(f"{name}_low", f"The low {label} cannot exceed the likely one.")
             if high is not None and high < likely:
                 self.add_error(f"{name}_high", f"The high {label} cannot be below the likely one.")
+        sle, sle_after = data.get("sle"), data.get("sle_after")
+        if sle is not None and sle_after is not None and sle_after > sle:
+            self.add_error(
+                "sle_after",
+                "SLE after is what one occurrence costs with the measure: at most the likely SLE.",
+            )
         return data
 
     @property
@@ -214,7 +222,16 @@ class ExistingLineField(forms.ModelChoiceField):
 
 
 class LineFormSet(BaseInlineFormSet):
-    """Inline formset whose queries do not grow with its rows (see ExistingLineField)."""
+    """Inline formset whose queries do not grow with its rows (see ExistingLineField).
+
+    At most MAX_LINES rows: `formsets_for` sets `max_num` and `absolute_max` to it, so a
+    forged TOTAL_FORMS builds no more forms than that and is answered with this message.
+    """
+
+    # Django %-formats it with the limit as `num`.
+    default_error_messages = {
+        "too_many_forms": "A case holds at most %(num)d lines of each kind: remove some first.",
+    }
 
     # Django's own, which django-stubs does not declare: the model's primary key (set by
     # add_fields), and a line looked up among the formset's lines (one query for all).
@@ -246,22 +263,32 @@ class CostLineFormSet(LineFormSet):
         return self._manual_lines
 
 
+def _line_formset(
+    model: type[models.Model],
+    form: type[forms.ModelForm],
+    formset: type[BaseInlineFormSet] = LineFormSet,
+) -> type[BaseInlineFormSet]:
+    """One blank row to fill in; at most MAX_LINES rows, however many the POST claims."""
+    return inlineformset_factory(
+        BusinessCase,
+        model,
+        form=form,
+        formset=formset,
+        extra=1,
+        max_num=MAX_LINES,
+        absolute_max=MAX_LINES,
+        validate_max=True,
+    )
+
+
 def formsets_for(case: BusinessCase, data: QueryDict | None = None) -> dict[str, BaseInlineFormSet]:
     """The editor's four formsets, bound to `data` when given, keyed by their prefix."""
     default_rate = LoadedRate.default_rate()  # pre-filled in new end-user lines
-    classes: dict[str, type[BaseInlineFormSet]] = {
-        "costs": inlineformset_factory(
-            BusinessCase, CostLine, form=CostLineForm, formset=CostLineFormSet, extra=1
-        ),
-        "scenarios": inlineformset_factory(
-            BusinessCase, RiskScenario, form=ScenarioForm, formset=LineFormSet, extra=1
-        ),
-        "benefits": inlineformset_factory(
-            BusinessCase, BenefitLine, form=BenefitLineForm, formset=LineFormSet, extra=1
-        ),
-        "impacts": inlineformset_factory(
-            BusinessCase, UserImpactLine, form=UserImpactForm, formset=LineFormSet, extra=1
-        ),
+    classes = {
+        "costs": _line_formset(CostLine, CostLineForm, CostLineFormSet),
+        "scenarios": _line_formset(RiskScenario, ScenarioForm),
+        "benefits": _line_formset(BenefitLine, BenefitLineForm),
+        "impacts": _line_formset(UserImpactLine, UserImpactForm),
     }
     kwargs = {"impacts": {"default_rate": default_rate}}
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -17,7 +18,13 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from business_cases import finance, snapshots
-from business_cases.models.fields import ZERO, default_currency
+from business_cases.models.fields import (
+    MAX_TEXT,
+    ZERO,
+    default_currency,
+    out_of_range,
+    single_line,
+)
 from business_cases.models.lines import CostLine, UserImpactEffect, case_inputs
 from departments import roles
 from departments.models import Goal
@@ -65,8 +72,10 @@ class BusinessCase(models.Model):
     initiative = models.ForeignKey(
         Initiative, on_delete=models.PROTECT, related_name="business_cases"
     )
-    title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True, help_text="The case in a few sentences.")
+    title = models.CharField(max_length=200, validators=[single_line])
+    summary = models.TextField(
+        blank=True, max_length=MAX_TEXT, help_text="The case in a few sentences."
+    )
     horizon_years = models.PositiveSmallIntegerField(
         "horizon (years)",
         default=3,
@@ -88,14 +97,21 @@ class BusinessCase(models.Model):
         help_text="Pre-filled from the goals the initiative supports.",
     )
     serves_confidentiality = models.BooleanField("confidentiality", default=False)
-    confidentiality_how = models.CharField("how, for confidentiality", max_length=300, blank=True)
+    confidentiality_how = models.CharField(
+        "how, for confidentiality", max_length=300, blank=True, validators=[single_line]
+    )
     serves_integrity = models.BooleanField("integrity", default=False)
-    integrity_how = models.CharField("how, for integrity", max_length=300, blank=True)
+    integrity_how = models.CharField(
+        "how, for integrity", max_length=300, blank=True, validators=[single_line]
+    )
     serves_availability = models.BooleanField("availability", default=False)
-    availability_how = models.CharField("how, for availability", max_length=300, blank=True)
+    availability_how = models.CharField(
+        "how, for availability", max_length=300, blank=True, validators=[single_line]
+    )
     user_benefits = models.TextField(
         "what users gain",
         blank=True,
+        max_length=MAX_TEXT,
         help_text="Concretely: fewer incidents, faster access, trust that customers notice…",
     )
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
@@ -186,6 +202,25 @@ class BusinessCase(models.Model):
     def snapshot(self) -> Snapshot:
         """The figures as strings, for the decision row: what exactly was decided."""
         return snapshots.take(self)
+
+    @property
+    def out_of_range(self) -> list[str]:
+        """What is stored outside its range, in words: empty unless a row was written
+        around the forms (the page shows it, and the editor repairs it)."""
+        found = [f"The case's {name}" for name in out_of_range(self)]
+        lines: list[tuple[str, Iterable[models.Model]]] = [
+            ("Cost line", self.cost_lines.all()),
+            ("Risk scenario", self.scenarios.all()),
+            ("Benefit line", self.benefit_lines.all()),
+            ("End-user line", self.user_impacts.all()),
+        ]
+        for kind, rows in lines:
+            for line in rows:
+                names = out_of_range(line)
+                label = getattr(line, "description", None) or getattr(line, "name", "")
+                if names:
+                    found.append(f"{kind} “{label}”: {', '.join(names)}")
+        return found
 
     @property
     def has_content(self) -> bool:

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from business_cases.models.fields import MAX_TEXT
+
 
 class Outcome(models.TextChoices):
     APPROVED = "approved", "Approve"
@@ -22,7 +24,7 @@ class CaseDecision(models.Model):
     )
     revision = models.PositiveIntegerField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    comment = models.TextField()
+    comment = models.TextField(max_length=MAX_TEXT)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -10,7 +10,19 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from business_cases import finance
-from business_cases.models.fields import NON_NEGATIVE, money_field, rate_field
+from business_cases.models.fields import (
+    MAX_ARO,
+    MAX_HOURLY_RATE,
+    MAX_MINUTES_PER_WEEK,
+    MAX_MONEY,
+    MAX_USERS,
+    at_most,
+    between,
+    hourly_rate_field,
+    money_field,
+    rate_field,
+    single_line,
+)
 from departments.models import Department
 
 
@@ -43,7 +55,7 @@ class CostLine(Line):
     case = models.ForeignKey(
         "business_cases.BusinessCase", on_delete=models.CASCADE, related_name="cost_lines"
     )
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=[single_line])
     category = models.CharField(max_length=20, choices=CostCategory.choices)
     recurrence = models.CharField(
         max_length=10, choices=Recurrence.choices, default=Recurrence.YEARLY
@@ -66,6 +78,7 @@ class CostLine(Line):
         ordering = ["source_department__name", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="cost_amount_non_negative"),
+            models.CheckConstraint(condition=at_most("amount", MAX_MONEY), name="cost_amount_max"),
             models.CheckConstraint(
                 condition=Q(category__in=CostCategory.values), name="cost_category_valid"
             ),
@@ -94,7 +107,7 @@ class RiskScenario(Line):
     case = models.ForeignKey(
         "business_cases.BusinessCase", on_delete=models.CASCADE, related_name="scenarios"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     affects_confidentiality = models.BooleanField("C", default=False)
     affects_integrity = models.BooleanField("I", default=False)
     affects_availability = models.BooleanField("A", default=False)
@@ -148,6 +161,33 @@ class RiskScenario(Line):
                 )
                 for name in ("sle", "aro_before", "aro_after")
             ],
+            # SLE after is what one occurrence costs with the measure: at most the SLE.
+            # The sensitivity scales it with the SLE's low and high ends, so a larger one
+            # could turn in-range inputs into figures too large to show.
+            models.CheckConstraint(
+                condition=Q(sle_after__isnull=True) | Q(sle_after__lte=models.F("sle")),
+                name="scenario_sle_after_at_most_sle",
+                violation_error_message="SLE after is at most the likely SLE.",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=at_most(name, MAX_MONEY), name=f"scenario_{name}_max"
+                )
+                for name in ("sle", "sle_low", "sle_high", "sle_after")
+            ],
+            *[
+                models.CheckConstraint(
+                    condition=at_most(name, MAX_ARO), name=f"scenario_{name}_max"
+                )
+                for name in (
+                    "aro_before",
+                    "aro_before_low",
+                    "aro_before_high",
+                    "aro_after",
+                    "aro_after_low",
+                    "aro_after_high",
+                )
+            ],
         ]
 
     def __str__(self) -> str:
@@ -197,7 +237,7 @@ class BenefitLine(Line):
     case = models.ForeignKey(
         "business_cases.BusinessCase", on_delete=models.CASCADE, related_name="benefit_lines"
     )
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=[single_line])
     yearly_amount = money_field("yearly amount")
     history = HistoricalRecords()
 
@@ -206,6 +246,9 @@ class BenefitLine(Line):
         constraints = [
             models.CheckConstraint(
                 condition=Q(yearly_amount__gte=0), name="benefit_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=at_most("yearly_amount", MAX_MONEY), name="benefit_amount_max"
             ),
         ]
 
@@ -224,20 +267,35 @@ class UserImpactLine(Line):
     case = models.ForeignKey(
         "business_cases.BusinessCase", on_delete=models.CASCADE, related_name="user_impacts"
     )
-    description = models.CharField(max_length=200, help_text="e.g. MFA prompts, password resets.")
-    users = models.PositiveIntegerField("users affected")
+    description = models.CharField(
+        max_length=200, validators=[single_line], help_text="e.g. MFA prompts, password resets."
+    )
+    users = models.PositiveIntegerField("users affected", validators=between(0, MAX_USERS))
     minutes_per_week = models.DecimalField(
-        "minutes a week, each", max_digits=7, decimal_places=1, validators=NON_NEGATIVE
+        "minutes a week, each",
+        max_digits=7,
+        decimal_places=1,
+        validators=between(0, MAX_MINUTES_PER_WEEK),
     )
     effect = models.CharField(
         max_length=10, choices=UserImpactEffect.choices, default=UserImpactEffect.ADDED
     )
-    hourly_rate = money_field("loaded hourly rate")
+    hourly_rate = hourly_rate_field("loaded hourly rate")
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["pk"]
         constraints = [
+            models.CheckConstraint(
+                condition=at_most("users", MAX_USERS), name="user_impact_users_max"
+            ),
+            models.CheckConstraint(
+                condition=at_most("minutes_per_week", MAX_MINUTES_PER_WEEK),
+                name="user_impact_minutes_max",
+            ),
+            models.CheckConstraint(
+                condition=at_most("hourly_rate", MAX_HOURLY_RATE), name="user_impact_rate_max"
+            ),
             models.CheckConstraint(
                 condition=Q(minutes_per_week__gte=0), name="user_impact_minutes_non_negative"
             ),

@@ -9,7 +9,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
-from business_cases.models.fields import money_field
+from business_cases.models.fields import MAX_HOURLY_RATE, at_most, hourly_rate_field
 from departments.models import Department
 
 # Used when neither the department nor the default row of LoadedRate says otherwise.
@@ -27,7 +27,9 @@ class LoadedRate(models.Model):
         related_name="loaded_rate",
         help_text="Leave empty for the default rate used by every other department.",
     )
-    hourly_rate = money_field("loaded hourly rate", help_text="Per hour, in the site currency.")
+    hourly_rate = hourly_rate_field(
+        "loaded hourly rate", help_text="Per hour, in the site currency."
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -35,6 +37,9 @@ class LoadedRate(models.Model):
         ordering = [models.F("department__name").asc(nulls_first=True)]
         constraints = [
             models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="rate_non_negative"),
+            models.CheckConstraint(
+                condition=at_most("hourly_rate", MAX_HOURLY_RATE), name="rate_max"
+            ),
             # One default row (department empty) at most: NULLs are never equal in a
             # plain unique index, so the index is on the department with NULL as 0.
             models.UniqueConstraint(

@@ -33,39 +33,46 @@ STATUS_CLASSES = {
 }
 
 
-def _whole(value: Decimal) -> str:
-    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+def _shown(value: finance.Figure | None, quantum: str) -> finance.Figure:
+    """Rounded for showing; a figure too large to round is `OutOfRange`, never an error."""
+    if value is None:
+        return finance.NotMeaningful("No figure.")
+    if isinstance(value, finance.NotMeaningful):
+        return value
+    return finance.rounded(Decimal(value), Decimal(quantum), ROUND_HALF_UP)
+
+
+def _whole(value: finance.Figure | None) -> str:
+    shown = _shown(value, "1")
+    return f"{shown:,}" if isinstance(shown, Decimal) else str(shown)
 
 
 @register.filter
 def money(value: finance.Figure | None, currency: str | None = None) -> str:
-    """`86,700 EUR`; a figure that is not meaningful says so."""
-    if isinstance(value, finance.NotMeaningful) or value is None:
-        return NOT_MEANINGFUL
-    return f"{_whole(Decimal(value))} {currency or settings.CURRENCY}"
+    """`86,700 EUR`; a figure that is not meaningful (or out of range) says so."""
+    shown = _shown(value, "1")
+    if not isinstance(shown, Decimal):
+        return str(shown)
+    return f"{shown:,} {currency or settings.CURRENCY}"
 
 
 @register.filter
 def amount(value: finance.Figure | None) -> str:
     """`86,700`: money where the column or caption already names the currency."""
-    if isinstance(value, finance.NotMeaningful) or value is None:
-        return NOT_MEANINGFUL
-    return _whole(Decimal(value))
+    return _whole(value)
 
 
 @register.filter
 def percent(value: finance.Figure) -> str:
     """A ratio as a percentage: 0.7993 → `79.9 %`."""
-    if not isinstance(value, Decimal):
-        return NOT_MEANINGFUL
-    return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} %"
+    shown = _shown(value * 100 if isinstance(value, Decimal) else value, "0.1")
+    return f"{shown:,} %" if isinstance(shown, Decimal) else str(shown)
 
 
 @register.filter
 def months(value: finance.Figure) -> str:
-    if not isinstance(value, Decimal):
-        return NOT_MEANINGFUL
-    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} months"
+    shown = _shown(value, "0.1")
+    return f"{shown:,} months" if isinstance(shown, Decimal) else str(shown)
 
 
 @register.filter
@@ -73,7 +80,10 @@ def snapshot_value(text: str, kind: str) -> str:
     """A snapshot's string figure (see snapshots.py), shown like a live one."""
     if text in (None, "", NOT_MEANINGFUL, "—"):
         return text or "—"
-    value = Decimal(text)
+    try:
+        value = Decimal(text)
+    except (ArithmeticError, TypeError, ValueError):
+        return str(text)  # "out of range", or whatever an older snapshot wrote
     return {
         "money": lambda: _whole(value),
         "ratio": lambda: percent(value),
@@ -89,7 +99,8 @@ def signed_change(value: Decimal | None, kind: str) -> str:
     sign = "+" if value > 0 else "−"
     size = abs(value)
     if kind == "ratio":
-        return f"{sign}{(size * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} points"
+        shown = _shown(size * 100, "0.1")
+        return f"{sign}{shown} points" if isinstance(shown, Decimal) else str(shown)
     if kind == "money":
         return f"{sign}{_whole(size)}"
     return f"{sign}{size}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.db.models.sql.compiler import SQLInsertCompiler
+from django.test import Client
+from django.test.client import encode_multipart
 from django.urls import reverse
 
-from departments import documents
+from departments import documents, uploads
 from departments.models import ProcessDocument
 from tests import factories
 from tests.conftest import HTMX
@@ -344,3 +347,35 @@ def test_review_refuses_other_methods(client: Any, ciso: Any, document: Any) -> 
     client.force_login(ciso)
     assert client.put(review_url(document)).status_code == 405
     assert client.delete(review_url(document)).status_code == 405
+
+
+def test_an_oversized_upload_is_not_read_past_the_limit(
+    head_a: Any, dept_a: Any, media_root: Any
+) -> None:
+    """The handler stops the upload at the limit: the rest of a 12 MB body stays unread."""
+    read = 0
+
+    class CountingStream(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            nonlocal read
+            chunk = super().read(size)
+            read += len(chunk)
+            return chunk
+
+    body = encode_multipart(
+        "BoUnDaRy", {"title": "Huge", "file": upload("huge.pdf", PDF_BYTES + b"0" * (12 << 20))}
+    )
+    client = Client()
+    client.force_login(head_a)
+    request = client.request(
+        REQUEST_METHOD="POST",
+        PATH_INFO=upload_url(dept_a),
+        CONTENT_TYPE="multipart/form-data; boundary=BoUnDaRy",
+        CONTENT_LENGTH=str(len(body)),
+        **{"wsgi.input": CountingStream(body)},
+    )
+    assert request.status_code == 422
+    assert uploads.TOO_LARGE in request.text
+    assert read < uploads.MAX_UPLOAD_BYTES
+    assert not ProcessDocument.objects.exists()
+    assert stored_files(media_root) == []

@@ -116,18 +116,23 @@ def series_create(request: HtmxHttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        changes = form.series_changes()
-        series = meeting_services.series_create(
-            organiser=request.user,
-            kind=data["kind"],
-            department=data["department"],
-            leader=data["leader"],
-            users=list(data["attendees"]),
-            guests=data["guests"],
-            **changes,
-        )
-        messages.success(request, f"“{series.title}” is scheduled; invitations are on their way.")
-        return redirect(series)
+        try:
+            series = meeting_services.series_create(
+                organiser=request.user,
+                kind=data["kind"],
+                department=data["department"],
+                leader=data["leader"],
+                users=list(data["attendees"]),
+                guests=data["guests"],
+                **form.series_changes(),
+            )
+        except ValidationError as error:  # a rule of the model the form did not foresee
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request, f"“{series.title}” is scheduled; invitations are on their way."
+            )
+            return redirect(series)
     return render(request, SERIES_FORM, {"form": form, "series": None}, status=form_status(form))
 
 
@@ -207,6 +212,8 @@ def series_edit(request: HtmxHttpRequest, series_id: int) -> HttpResponse:
             data = request.POST.copy()
             data["version"] = str(stale.stored_version)
             form.data = data
+        except ValidationError as error:  # a rule of the model the form did not foresee
+            form.add_error(None, error.messages)
         else:
             messages.success(request, "Series updated; attendees get the new invitation.")
             return redirect(series)
@@ -359,6 +366,10 @@ def meeting_answer(request: HttpRequest, token: str) -> HttpResponse:
         "occurrence": occurrence,
         "response": payload["r"],
     }
+    # A link outlives what it answers: a cancelled meeting or series takes no answer.
+    if not attendee.series.active or (occurrence is not None and occurrence.is_cancelled):
+        context["cancelled"] = True
+        return render(request, "alignment/meetings/answer.html", context, status=410)
     if request.method == "POST":
         try:
             meeting_services.record_answer(attendee, occurrence, payload["r"])
