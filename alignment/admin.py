@@ -17,6 +17,7 @@ from alignment.models import (
     BoardPack,
     CaseEmail,
     ImpactAssessment,
+    PasswordResetEmail,
     PostureReport,
     ProgrammeEmail,
     ProgrammeReview,
@@ -154,6 +155,16 @@ class ProgrammeEmailAdmin(OutboxAdmin):
     search_fields = ["recipient", "subject"]
     readonly_fields = [*OutboxAdmin.readonly_fields, "sent_at", "message_id"]
     raw_id_fields = ["review", "pack", "recipient_user"]
+
+
+@admin.register(PasswordResetEmail)
+class PasswordResetEmailAdmin(OutboxAdmin):
+    """Who asked and to which address: the link itself is never stored."""
+
+    list_display = ["recipient", "user", "status", "attempts", "created_at", "sent_at"]
+    search_fields = ["recipient", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = [*OutboxAdmin.readonly_fields, "user", "recipient", "sent_at"]
 
 
 @admin.register(PostureReport)

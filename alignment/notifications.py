@@ -1,9 +1,11 @@
 """Everything that goes through the outbox, in one place: the sweep and the outbox page's rows.
 
 The engine (claim, send, mark) is alignment/outbox.py; the rows are the meetings'
-invites, reminders and digests (alignment/meetings/models/outbox.py) and the business
-cases' emails (alignment/models/case_emails.py). Beat runs `sweep` every minute through
-the one task, alignment.tasks.sweep_outbox.
+invites, reminders and digests (alignment/meetings/models/outbox.py), the business
+cases' emails (alignment/models/case_emails.py), the programme's
+(alignment/models/programme_emails.py) and the password resets
+(alignment/models/account_emails.py). Beat runs `sweep` every minute through the one
+task, alignment.tasks.sweep_outbox.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from alignment import case_emails, outbox, programme_emails
+from alignment import account_emails, case_emails, outbox, programme_emails
 from alignment.meetings import after, invites, reminders
 from alignment.meetings.models import (
     ActionReminder,
@@ -23,11 +25,12 @@ from alignment.meetings.models import (
     MinutesMessage,
     Reminder,
 )
-from alignment.models import CaseEmail, ProgrammeEmail
+from alignment.models import CaseEmail, PasswordResetEmail, ProgrammeEmail
 from alignment.outbox import OutboxItem, OutboxStatus
 
 # Every outbox row model, in the order the sweep sends them.
 ROW_MODELS: tuple[type[OutboxItem], ...] = (
+    PasswordResetEmail,
     InviteMessage,
     Reminder,
     DigestMessage,
@@ -39,10 +42,17 @@ ROW_MODELS: tuple[type[OutboxItem], ...] = (
 
 
 def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Everything the outbox holds that is due: invites first, then reminders, then digests,
+    """Everything the outbox holds that is due: password resets first (someone is
+    waiting at the login page), then invites, then reminders, then digests,
     final minutes and action-item reminders, then the business cases' emails, then the
     programme's (reviews, board packs)."""
     expired = reminders.expire_started(now or timezone.now())
+    sent_password_resets = outbox.deliver(
+        PasswordResetEmail.objects.all(),
+        account_emails.password_reset_email,
+        now=now,
+        select_related=("user",),
+    )
     sent_invites = outbox.deliver(InviteMessage.objects.all(), invites.invite_email, now=now)
     sent_reminders = outbox.deliver(
         Reminder.objects.all(),
@@ -94,6 +104,7 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         "action_reminders": sent_action_reminders,
         "expired": expired,
         "case_emails": sent_case_emails,
+        "password_resets": sent_password_resets,
     }
 
 
@@ -104,16 +115,25 @@ class StatusCount:
     count: int
 
 
-def status_counts() -> list[StatusCount]:
-    """How many rows of every kind have each status: one aggregate query per row model."""
+@dataclass(frozen=True)
+class OutboxCounts:
+    statuses: list[StatusCount]
+    problems: int  # rows waiting for a retry after an error, or given up
+
+
+def outbox_counts() -> OutboxCounts:
+    """How many rows of every kind have each status, and how many are in trouble: one
+    aggregate query per row model, however many rows."""
     totals: dict[str, int] = {}
+    problems = 0
+    retrying = Count("pk", filter=~Q(last_error=""))
     for model in ROW_MODELS:
-        for status, n in model._default_manager.values_list("status").annotate(n=Count("pk")):
+        rows = model._default_manager.order_by().values_list("status")
+        for status, n, errored in rows.annotate(n=Count("pk"), errored=retrying):
             totals[status] = totals.get(status, 0) + n
-    return [StatusCount(v, label, totals.get(v, 0)) for v, label in OutboxStatus.choices]
-
-
-def problem_count() -> int:
-    """Rows waiting for a retry after an error, or given up."""
-    trouble = Q(status=OutboxStatus.FAILED) | (Q(status=OutboxStatus.PENDING) & ~Q(last_error=""))
-    return sum(model._default_manager.filter(trouble).count() for model in ROW_MODELS)
+            if status == OutboxStatus.FAILED:
+                problems += n
+            elif status == OutboxStatus.PENDING:
+                problems += errored
+    statuses = [StatusCount(v, label, totals.get(v, 0)) for v, label in OutboxStatus.choices]
+    return OutboxCounts(statuses, problems)

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 ZERO = Decimal("0")
 
 
+# The longest free text any form takes (descriptions, comments, notes): a few pages, never
+# megabytes that every page showing it would carry.
+TEXT_MAX_LENGTH = 5000
+
+
 class DepartmentQuerySet(models.QuerySet["Department"]):
     def visible_to(self, user: AnyUser) -> DepartmentQuerySet:
         if roles.reads_everything(user):
@@ -54,7 +59,11 @@ class Department(models.Model):
     key_leaders = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="led_departments"
     )
-    charter = models.TextField(blank=True, help_text="What this department is for, in a few lines.")
+    charter = models.TextField(
+        max_length=TEXT_MAX_LENGTH,
+        blank=True,
+        help_text="What this department is for, in a few lines.",
+    )
     friction_budget_hours = models.DecimalField(
         "friction budget (hours/week)",
         max_digits=8,
@@ -152,7 +161,7 @@ class GoalQuerySet(models.QuerySet["Goal"]):
 class Goal(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     category = models.CharField(max_length=20, choices=GoalCategory.choices)
     metric = models.CharField(max_length=120, help_text="What is measured, e.g. 'monthly uptime'.")
     unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, minutes, EUR.")
@@ -271,7 +280,7 @@ class CheckIn(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="1 = unlikely to reach the target, 5 = certain.",
     )
-    comment = models.TextField(blank=True)
+    comment = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -319,7 +328,7 @@ class ProcessDocument(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    review_note = models.TextField(blank=True)
+    review_note = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     history = HistoricalRecords()
 
     objects = ProcessDocumentQuerySet.as_manager()

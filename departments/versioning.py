@@ -131,6 +131,12 @@ def save_refusing_duplicates(
         return False
 
 
+MISSING_VERSION = (
+    "This form was sent without the version it was based on: reload the page and make "
+    "your change again."
+)
+
+
 class VersionedModelForm(forms.ModelForm, Generic[_M]):
     """A ModelForm that refuses to overwrite a newer version of its instance.
 
@@ -145,6 +151,14 @@ class VersionedModelForm(forms.ModelForm, Generic[_M]):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None and not self.is_bound:
             self.initial["version"] = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        # Editing: the version the page showed is required, or a post without it would
+        # skip the stale-save check. A non-field error: the field itself is hidden.
+        if self.instance.pk is not None and self.cleaned_data.get("version") is None:
+            raise forms.ValidationError(MISSING_VERSION, code="missing_version")
+        return self.cleaned_data
 
     def save(self, commit: bool = True) -> _M | None:
         if not commit:

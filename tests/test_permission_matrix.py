@@ -29,8 +29,18 @@ from alignment.reviews import open_review
 from business_cases.models import CaseStatus
 from tests import factories
 
-# Reached without a session: signed answer links and secret calendar-feed URLs.
-PUBLIC = {"login", "healthz", "meeting-answer", "calendar-feed"}
+# Reached without a session: signed answer links, secret calendar-feed URLs, and the
+# password-reset pages (the same answer for any address; a link is signed and expires).
+PUBLIC = {
+    "login",
+    "healthz",
+    "meeting-answer",
+    "calendar-feed",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 # A user's own settings, which every role may change for themselves.
 OWN_DATA = {"logout", "meeting-profile", "feed-revoke"}
 # What an executive's POST may change: their decision on a business case.
@@ -158,6 +168,7 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         ).pk,
         # Not a valid signature or feed token: those must answer 4xx, never 500.
         token="not-a-valid-token",
+        uidb64="bm9ib2R5",  # "nobody": no such user
         case_id=case.pk,
     )
     # A board pack awaiting approval (its files stand in: rendering is tested elsewhere).

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A locked or busy database answers 503 with Retry-After, not 500 (alignment/conf/busy.py).
+    "alignment.conf.busy.BusyDatabaseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -144,6 +146,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A password-reset link works for one hour (Django's default is three days): long
+# enough to read the email, short enough that an old mailbox is no way in. The link is
+# made when the outbox sends the email, so the hour starts then (alignment/account_emails.py).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# Reset by email; single sign-on deployments switch it off (the reset pages answer 404
+# and the login page drops its link).
+PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", default=True)
 
 # Five wrong passwords for one username from one address lock that pair for an hour: the
 # attacker's address, not the user, who still logs in from elsewhere. The address is the

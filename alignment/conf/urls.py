@@ -5,12 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment.conf import views as project_views
+from alignment.conf.views import when_reset_enabled
+from alignment.forms import PasswordResetForm
 from alignment.views import dashboard as dashboard_views
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", project_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", project_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Each user changes their own password (the old one first); the session stays valid.
     path(
@@ -22,6 +24,28 @@ urlpatterns = [
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # Reset by email (alignment/account_emails.py): the same answer for any address, the
+    # email queued in the outbox, the link valid for PASSWORD_RESET_TIMEOUT and once.
+    path(
+        "accounts/password/reset/",
+        when_reset_enabled(auth_views.PasswordResetView.as_view(form_class=PasswordResetForm)),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        when_reset_enabled(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        when_reset_enabled(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        when_reset_enabled(auth_views.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
     ),
     path("admin/", admin.site.urls),
     path("", include("departments.urls")),

@@ -1,13 +1,21 @@
-"""The project's own pages: the health check and the error pages."""
+"""The project's own pages: the health check, the error pages, and the switch on the
+log-in and password-reset pages."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from alignment.conf import health
 
@@ -21,6 +29,31 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = 200 if all(checks.values()) else 503
     payload = {"status": "ok" if status == 200 else "unavailable", **checks}
     return JsonResponse(payload, status=status)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page, which offers "Forgot your password?" only when reset by
+    email is on (read per request, so that a test can switch it)."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["password_reset_enabled"] = settings.PASSWORD_RESET_ENABLED
+        return context
+
+
+def when_reset_enabled(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """404 for a reset page when PASSWORD_RESET_ENABLED is off (single sign-on), before
+    the page reads anything; public otherwise, like Django's own reset views. PUT is
+    refused (Django's form views would treat it as a POST)."""
+
+    @functools.wraps(view)
+    @require_http_methods(["GET", "POST"])
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not settings.PASSWORD_RESET_ENABLED:
+            raise Http404("Password reset is switched off.")
+        return view(request, *args, **kwargs)
+
+    return login_not_required(wrapped)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

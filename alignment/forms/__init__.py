@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from alignment.forms.accounts import PasswordResetForm
 from alignment.forms.assessments import AssessmentAnswerForm, AssessmentForm, FrictionBudgetForm
 from alignment.forms.links import NO_LINK, LinkForm, MatrixFilterForm, QuickLinkForm
 from alignment.forms.reviews import ReviewActionForm, ReviewItemForm, ReviewScheduleForm
@@ -13,6 +14,7 @@ __all__ = [
     "FrictionBudgetForm",
     "LinkForm",
     "MatrixFilterForm",
+    "PasswordResetForm",
     "QuickLinkForm",
     "ReviewActionForm",
     "ReviewItemForm",

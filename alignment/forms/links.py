@@ -62,6 +62,7 @@ class LinkForm(forms.Form):
     )
     mitigation = forms.CharField(
         required=False,
+        max_length=AlignmentLink._meta.get_field("mitigation").max_length,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For a conflict: what softens it. Empty means unmitigated.",
     )

@@ -63,6 +63,9 @@ class MinutesForm(forms.Form):
 
 
 class DecisionForm(forms.ModelForm):
+    # A decision is a sentence or two; every attendee's page carries all of them.
+    text = forms.CharField(label="Decision", max_length=2000, widget=forms.TextInput())
+
     class Meta:
         model = Decision
         fields = ["text"]

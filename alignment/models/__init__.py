@@ -7,6 +7,7 @@ never imports them.
 
 from __future__ import annotations
 
+from alignment.models.account_emails import PasswordResetEmail
 from alignment.models.case_emails import CaseEmail, CaseEmailKind
 from alignment.models.impact import (
     Agreement,
@@ -43,6 +44,7 @@ __all__ = [
     "CaseEmailKind",
     "ImpactAssessment",
     "PackStatus",
+    "PasswordResetEmail",
     "PostureReport",
     "ProgrammeEmail",
     "ProgrammeEmailKind",

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from simple_history.models import HistoricalRecords
 
 from departments import roles
-from departments.models import Department
+from departments.models import TEXT_MAX_LENGTH, Department
 from objectives.models import Initiative, counted
 
 if TYPE_CHECKING:
@@ -65,13 +65,13 @@ class ImpactAssessment(models.Model):
         help_text="Extra hours per week this security process adds to the department, in total.",
     )
     people_affected = models.PositiveIntegerField(default=0)
-    processes_touched = models.TextField(blank=True)
-    mitigation_plan = models.TextField(blank=True)
-    support_offered = models.TextField(blank=True)
+    processes_touched = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    mitigation_plan = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    support_offered = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     head_agreement = models.CharField(
         max_length=20, choices=Agreement.choices, default=Agreement.PENDING
     )
-    head_comment = models.TextField(blank=True)
+    head_comment = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     head_answered_at = models.DateTimeField(null=True, blank=True)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from simple_history.models import HistoricalRecords
 
 from departments import roles
-from departments.models import Goal
+from departments.models import TEXT_MAX_LENGTH, Goal
 from objectives.models import Initiative, counted
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ class AlignmentLink(models.Model):
     relation = models.CharField(max_length=20, choices=Relation.choices)
     rationale = models.CharField(max_length=300, blank=True, help_text="One line: why.")
     mitigation = models.TextField(
-        blank=True, help_text="For a conflict: what softens it. Empty means unmitigated."
+        blank=True,
+        max_length=TEXT_MAX_LENGTH,
+        help_text="For a conflict: what softens it. Empty means unmitigated.",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from alignment.models.reports import quarter_label
 from departments import roles
+from departments.models import TEXT_MAX_LENGTH
 from objectives.models import Initiative, SecurityObjective
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class ProgrammeReview(models.Model):
     status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     opened_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     finished_by = models.ForeignKey(
@@ -106,7 +107,7 @@ class ReviewItem(models.Model):
     relevant = models.BooleanField("still relevant", null=True)
     effective = models.BooleanField(null=True)
     verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

@@ -53,6 +53,7 @@ def outbox(request: HtmxHttpRequest) -> HttpResponse:
         status = ""
         later = Reminder.objects.filter(due_at__gt=horizon).count()
         reminders = reminders.filter(due_at__lte=horizon)
+    counts = notifications.outbox_counts()
     context = {
         "reminders": reminders.order_by("-due_at", "-pk")[:REMINDER_ROWS],
         "invites": invites.order_by("-created_at", "-pk")[:OTHER_ROWS],
@@ -60,9 +61,9 @@ def outbox(request: HtmxHttpRequest) -> HttpResponse:
         "case_emails": case_emails.order_by("-created_at", "-pk")[:OTHER_ROWS],
         "minutes": minutes.order_by("-created_at", "-pk")[:OTHER_ROWS],
         "action_reminders": action_reminders.order_by("-created_at", "-pk")[:OTHER_ROWS],
-        "statuses": notifications.status_counts(),
+        "statuses": counts.statuses,
         "status": status,
         "later": later,
-        "problems": notifications.problem_count(),
+        "problems": counts.problems,
     }
     return render(request, "alignment/outbox.html", context)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments import roles
-from departments.models import Direction, not_in_the_future
+from departments.models import TEXT_MAX_LENGTH, Direction, not_in_the_future
 from objectives.models.programme import SecurityObjective
 
 if TYPE_CHECKING:
@@ -284,7 +284,7 @@ class Sample(models.Model):
     date = models.DateField(default=timezone.localdate, validators=[not_in_the_future])
     period = models.DateField(help_text="The first day of the cadence period of `date`.")
     value = models.DecimalField(max_digits=14, decimal_places=2)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     source = models.CharField(
         max_length=10, choices=SampleSource.choices, default=SampleSource.MANUAL
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments import roles
+from departments.models import TEXT_MAX_LENGTH
 
 if TYPE_CHECKING:
     from departments.roles import AnyUser
@@ -100,7 +101,7 @@ class SecurityObjectiveQuerySet(ReviewedOnScheduleQuerySet["SecurityObjective"])
 
 class SecurityObjective(ReviewedOnSchedule):
     title = models.CharField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
     protects_confidentiality = models.BooleanField("confidentiality", default=False)
     protects_integrity = models.BooleanField("integrity", default=False)
@@ -113,6 +114,7 @@ class SecurityObjective(ReviewedOnSchedule):
     )
     business_value = models.TextField(
         "why the business should care",
+        max_length=TEXT_MAX_LENGTH,
         blank=True,
         help_text="What it protects or enables for the business, in the business's words.",
     )
@@ -218,7 +220,7 @@ class Initiative(ReviewedOnSchedule):
         SecurityObjective, on_delete=models.PROTECT, related_name="initiatives"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -93,7 +93,8 @@ def test_ciso_sets_the_budget_with_a_plain_form(client: Any, ciso: Any, dept_a: 
     client.force_login(ciso)
     page = client.get(budget_url(dept_a))
     assert page.status_code == 200 and "<html" in page.text
-    response = client.post(budget_url(dept_a), {"friction_budget_hours": "7.5"})
+    data = {"friction_budget_hours": "7.5", "version": dept_a.version}
+    response = client.post(budget_url(dept_a), data)
     assert response.status_code == 302
     assert response["Location"] == dept_a.get_absolute_url()
     dept_a.refresh_from_db()
@@ -106,8 +107,10 @@ def test_ciso_sets_the_budget_in_place_with_htmx(client: Any, ciso: Any, dept_a:
     form = client.get(budget_url(dept_a), **HTMX)
     assert form.text.lstrip().startswith('<div id="friction-budget"')
     assert 'name="friction_budget_hours"' in form.text and "<html" not in form.text
+    assert f'name="version" value="{dept_a.version}"' in form.text
 
-    response = client.post(budget_url(dept_a), {"friction_budget_hours": "8"}, **HTMX)
+    data = {"friction_budget_hours": "8", "version": dept_a.version}
+    response = client.post(budget_url(dept_a), data, **HTMX)
 
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="friction-budget"')

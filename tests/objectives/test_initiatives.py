@@ -61,10 +61,23 @@ def test_ciso_edits_an_initiative(client: Any, ciso: Any) -> None:
     initiative = factories.InitiativeFactory(owner=ciso)
     client.force_login(ciso)
     url = reverse("objectives:initiative-edit", args=[initiative.pk])
-    response = client.post(url, form_data(initiative.objective, ciso, title="Renamed"))
+    data = form_data(initiative.objective, ciso, title="Renamed")
+    response = client.post(url, data | {"version": initiative.version})
     assert response.status_code == 302
     initiative.refresh_from_db()
     assert initiative.title == "Renamed"
+
+
+def test_an_edit_posted_without_its_version_is_refused(client: Any, ciso: Any) -> None:
+    """Leaving out the hidden version would skip the stale-save check: refused."""
+    initiative = factories.InitiativeFactory(owner=ciso, title="Original")
+    client.force_login(ciso)
+    url = reverse("objectives:initiative-edit", args=[initiative.pk])
+    response = client.post(url, form_data(initiative.objective, ciso, title="Renamed"))
+    assert response.status_code == 422
+    assert "without the version it was based on" in response.text
+    initiative.refresh_from_db()
+    assert initiative.title == "Original"
 
 
 @pytest.mark.parametrize("who", ["head_a", "executive"])

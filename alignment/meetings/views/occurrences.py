@@ -337,7 +337,8 @@ def meeting_move(request: HtmxHttpRequest, occurrence_id: int) -> HttpResponse:
         else:
             messages.success(request, "Meeting moved; attendees get the update.")
             return redirect(moved)
-    return render(request, MOVE, {"form": form, "occurrence": occurrence})
+    status = INVALID_FORM_STATUS if form.errors else 200
+    return render(request, MOVE, {"form": form, "occurrence": occurrence}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -189,6 +189,7 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
         "action_reminders",
         "case_emails",
         "programme_emails",
+        "password_resets",
         "expired",
     }
     assert meeting_tasks.queue_overdue_digests() == 0
