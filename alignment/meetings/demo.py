@@ -127,17 +127,17 @@ def _history(
     past = list(series.occurrences.filter(start__lt=now).order_by("start"))
     if not past:
         return
-    if missed and len(past) > 1:
-        past[0].status = OccurrenceStatus.CANCELLED
-        past[0].overridden = True
-        past[0].save(update_fields=["status", "overridden", "updated_at"])
-        past = past[1:]
+    if missed and len(past) > 2:
+        # The meeting before the latest: inside the dashboard's 90 days.
+        cancelled = past.pop(-2)
+        cancelled.status = OccurrenceStatus.CANCELLED
+        cancelled.overridden = True
+        cancelled.save(update_fields=["status", "overridden", "updated_at"])
     latest = past[-1]
     for occurrence in past:
-        # Finance's head missed the first meeting: a no-show; everyone else came.
-        absent = (
-            {series.leader_id} if department.slug == "finance" and occurrence == past[0] else set()
-        )
+        # Finance's head missed the meeting before the latest: a no-show; all others came.
+        no_show = department.slug == "finance" and len(past) > 1 and occurrence == past[-2]
+        absent = {series.leader_id} if no_show else set()
         present = {a.pk for a in series.attendees.all() if a.user_id not in absent}
         after.record_attendance(occurrence, present, series.organiser, now=now)
     latest.minutes = MINUTES if department.slug == "infrastructure" else "Reviewed the agenda."

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.http import Http404
@@ -21,6 +21,10 @@ from objectives.models import Initiative, counted
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+
+# A department's total added hours a week: 10,000 is 250 people each losing a whole week.
+MAX_HOURS_PER_WEEK = Decimal("10000")
 
 
 class Agreement(models.TextChoices):
@@ -61,7 +65,13 @@ class ImpactAssessment(models.Model):
         "hours added per week",
         max_digits=8,
         decimal_places=1,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[
+            MinValueValidator(Decimal("0")),
+            MaxValueValidator(
+                MAX_HOURS_PER_WEEK,
+                message="At most %(limit_value)s hours a week: a whole department's total.",
+            ),
+        ],
         help_text="Extra hours per week this security process adds to the department, in total.",
     )
     people_affected = models.PositiveIntegerField(default=0)
@@ -91,6 +101,10 @@ class ImpactAssessment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(hours_per_week__gte=0), name="assessment_hours_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_per_week__lte=MAX_HOURS_PER_WEEK),
+                name="assessment_hours_at_most",
             ),
             models.CheckConstraint(
                 condition=Q(head_agreement__in=Agreement.values),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -94,6 +94,24 @@ def test_negative_hours_are_refused(client: Any, ciso: Any, assessment: Any) -> 
     assert "Ensure this value is greater than or equal to 0" in response.text
     assessment.refresh_from_db()
     assert assessment.hours_per_week == Decimal("4.0")
+
+
+@pytest.mark.parametrize("hours", ["10000.1", "99999", "9999999.9"])
+def test_hours_beyond_a_department_s_week_are_refused(
+    client: Any, ciso: Any, assessment: Any, hours: str
+) -> None:
+    client.force_login(ciso)
+    data = {**ASSESSMENT_FORM, "hours_per_week": hours, "version": assessment.version}
+    response = client.post(edit_url(assessment), data)
+    assert response.status_code == 422  # an invalid form, in place
+    assert "At most 10000 hours a week" in response.text
+    assessment.refresh_from_db()
+    assert assessment.hours_per_week == Decimal("4.0")
+
+
+def test_the_database_refuses_hours_beyond_the_bound(assessment: Any) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImpactAssessment.objects.filter(pk=assessment.pk).update(hours_per_week=Decimal("10001"))
 
 
 def test_ciso_edits_an_assessment_and_the_version_rises(

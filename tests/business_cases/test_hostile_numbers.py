@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from alignment.models import ImpactAssessment
 from business_cases import finance, services, snapshots
 from business_cases.finance import CaseInputs, Range, Scenario
 from business_cases.forms.fields import discount_field
@@ -668,10 +669,12 @@ def test_the_migration_clamps_old_rows_and_makes_titles_one_line(ciso: Any) -> N
 
 
 def test_people_time_from_a_huge_assessment_is_capped_at_the_largest_amount(ciso: Any) -> None:
+    """Assessments are bounded now (10,000 hours a week); one stored before the bound
+    still gives people-time no larger than the largest amount."""
     case = factories.CaseFactory(author=ciso)
-    assessment = factories.AssessmentFactory(
-        initiative=case.initiative, hours_per_week=D("9999999.9")
-    )
+    assessment = factories.AssessmentFactory(initiative=case.initiative)
+    with range_checks_off(ImpactAssessment, "assessment_hours_at_most"):
+        ImpactAssessment.objects.filter(pk=assessment.pk).update(hours_per_week=D("9999999.9"))
     LoadedRate.objects.create(department=assessment.department, hourly_rate=MAX_HOURLY_RATE)
     services.refresh_people_time(case)
     assert case.cost_lines.get().amount == MAX_MONEY

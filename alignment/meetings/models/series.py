@@ -433,23 +433,28 @@ class Attendance(models.Model):
         return f"{self.attendee}: {'present' if self.present else 'absent'}"
 
 
+def _attendance_taken() -> Exists:
+    return Exists(Attendance.objects.filter(occurrence=OuterRef("pk")))
+
+
+def _someone_came() -> Exists:
+    """Someone besides the organiser was marked present."""
+    return Exists(
+        Attendance.objects.filter(occurrence=OuterRef("pk"), present=True).exclude(
+            attendee__user_id=OuterRef("series__organiser_id")
+        )
+    )
+
+
 def held_condition() -> Q:
     """On Occurrence rows: someone besides the organiser was marked present, or (attendance
     not taken) minutes were written."""
-    present = Attendance.objects.filter(occurrence=OuterRef("pk"), present=True).exclude(
-        attendee__user_id=OuterRef("series__organiser_id")
-    )
-    taken = Attendance.objects.filter(occurrence=OuterRef("pk"))
-    return Q(Exists(present)) | (~Q(Exists(taken)) & ~Q(minutes=""))
+    return Q(_someone_came()) | (~Q(_attendance_taken()) & ~Q(minutes=""))
 
 
 def no_show_condition() -> Q:
     """Attendance taken, and nobody but the organiser was there."""
-    present = Attendance.objects.filter(occurrence=OuterRef("pk"), present=True).exclude(
-        attendee__user_id=OuterRef("series__organiser_id")
-    )
-    taken = Attendance.objects.filter(occurrence=OuterRef("pk"))
-    return Q(Exists(taken)) & ~Q(Exists(present))
+    return Q(_attendance_taken()) & ~Q(_someone_came())
 
 
 def get_occurrence_for(user: User, pk: int, *, write: bool = False) -> Occurrence:
