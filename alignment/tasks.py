@@ -15,14 +15,17 @@ from __future__ import annotations
 from celery import shared_task
 
 from alignment import notifications, reviews
+from alignment.meetings import materialise
 from alignment.outbox import SWEEP_TASK
 from objectives import computations
 
 
 @shared_task(name=SWEEP_TASK)
 def sweep_outbox() -> dict[str, int]:
-    """Send every due invite, reminder, digest and business-case email (exactly once)."""
-    return notifications.sweep()
+    """Send every due invite, reminder, digest and business-case email (exactly once),
+    after materialising the big series changes whose own task never ran."""
+    materialised = materialise.materialise_forgotten()
+    return {**notifications.sweep(), "materialised": materialised}
 
 
 @shared_task(name="alignment.tasks.take_measure_samples")

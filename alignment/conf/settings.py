@@ -107,10 +107,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # The SQLite default is opened so that web, worker and beat can all write: IMMEDIATE
 # transactions take the write lock up front (no deadlocking upgrade from a read lock),
-# WAL lets readers run beside the writer, and a writer waits up to 20 s for the lock.
+# WAL lets readers run beside the writer, and a writer waits up to SQLITE_BUSY_TIMEOUT
+# (5 s) for another's transaction before "database is locked" (the request then retries
+# once, and answers 503 if it is still busy: alignment/conf/busy.py). No job holds the
+# lock for long: the worker commits big work a week of meetings at a time.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
-    "timeout": 20,
+    "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=5.0),
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
@@ -168,6 +171,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# A username guessed at from many addresses is slowed, not locked (conf/login_throttle.py):
+# past LOGIN_SLOW_AFTER failures within the cool-off hour, each attempt waits
+# LOGIN_SLOW_STEP seconds more, at most LOGIN_SLOW_MAX_SECONDS.
+LOGIN_SLOW_AFTER = env.int("LOGIN_SLOW_AFTER", default=10)
+LOGIN_SLOW_STEP = 0.5
+LOGIN_SLOW_MAX_SECONDS = 3.0
 
 # --- I18N / time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -242,6 +251,12 @@ OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 BOARD_PACK_EMAIL_APPROVED = env_bool("BOARD_PACK_EMAIL_APPROVED", default=True)
 # Meetings are materialised this far ahead (alignment/meetings/materialise.py).
 MEETING_HORIZON_DAYS = 90
+# A series change that means more reminder rows than this (meetings to the horizon ×
+# attendees × lead times) is materialised by the worker, in windows of
+# MEETING_MATERIALISE_WINDOW_DAYS, each its own short transaction; smaller ones in the
+# request itself, so that the series page shows its meetings at once.
+MEETING_MATERIALISE_INLINE_ROWS = env.int("MEETING_MATERIALISE_INLINE_ROWS", default=1000)
+MEETING_MATERIALISE_WINDOW_DAYS = 7
 # A series is never expanded past its first meeting plus these years, nor to more than
 # this many meetings, whatever its rule (alignment/meetings/recurrence.py); an UNTIL past
 # the horizon is refused. Ten years of daily meetings fit under the cap.

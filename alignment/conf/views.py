@@ -17,7 +17,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment.conf import health
+from alignment.conf import health, login_throttle
 
 
 @login_not_required
@@ -33,7 +33,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 class LoginView(auth_views.LoginView):
     """Django's log-in page, which offers "Forgot your password?" only when reset by
-    email is on (read per request, so that a test can switch it)."""
+    email is on (read per request, so that a test can switch it), and which slows down
+    the guesses at a username under attack from many addresses (login_throttle.py)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        login_throttle.slow_down(str(request.POST.get("username", "")))
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from alignment import outbox
 from alignment.meetings import invites, reminders
-from alignment.meetings.materialise import materialise_series
+from alignment.meetings.materialise import bring_in_line
 from alignment.meetings.models import (
     InviteMethod,
     MeetingAnswer,
@@ -135,7 +135,7 @@ def series_create(
     series.full_clean()
     series.save()
     _set_attendees(series, [leader, *users], guests)
-    materialise_series(series, now=now, since=since)
+    bring_in_line(series, now=now, since=since)
     send_request(series, invites.invitees(series), now=now, first=True)
     outbox.sweep_soon()
     return series
@@ -223,8 +223,7 @@ def series_change(
         stored.sequence += 1
     save_versioned(stored)
     _remove_attendees(stored, removed, moved=moved, now=now)
-    materialise_series(stored, now=now, drop_overrides=moved)
-    reminders.sync_reminders(stored, _future(stored, now), now=now)
+    bring_in_line(stored, now=now, drop_overrides=moved)
     if moved or detailed or added or removed:
         change = invites.Change(differences=_differences(before, stored, added, removed))
         newcomers = {a.pk for a in added}

@@ -12,7 +12,6 @@ from django.db import transaction
 
 from alignment import outbox
 from alignment.meetings import after, busy, materialise, reminders
-from alignment.meetings.models import MeetingSeries
 
 
 @shared_task(name="alignment.tasks.materialise_meetings")
@@ -22,15 +21,11 @@ def materialise_meetings() -> int:
     return materialise.materialise_all()
 
 
-@shared_task(name="alignment.tasks.materialise_series")
+@shared_task(name=materialise.MATERIALISE_TASK)
 def materialise_series(series_id: int) -> int:
-    series = MeetingSeries.objects.filter(pk=series_id, active=True).first()
-    if series is None:
-        return 0
-    with transaction.atomic():
-        created = materialise.materialise_series(series).created
-        outbox.sweep_soon()
-    return len(created)
+    """The meetings and reminders of a series change too big for the request
+    (materialise.bring_in_line), a week per transaction."""
+    return len(materialise.materialise_requested(series_id).created)
 
 
 @shared_task(name="alignment.tasks.queue_overdue_digests")

@@ -6,9 +6,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
+from alignment.conf import login_throttle
 from tests.factories import PASSWORD
 
 LOGIN_URL = "/accounts/login/"
@@ -147,6 +149,49 @@ def test_without_trusted_proxies_the_forwarded_header_is_ignored(ciso: Any) -> N
             LOGIN_URL, {"username": "ciso", "password": "wrong"}
         )
     assert log_in(Client(REMOTE_ADDR="203.0.113.9"), "ciso", PASSWORD).status_code == 429
+
+
+def test_a_username_guessed_at_from_many_addresses_is_slowed_not_blocked(
+    ciso: Any, monkeypatch: Any
+) -> None:
+    waits: list[float] = []
+    # The waits are recorded instead of slept: how long they are is what is asserted.
+    monkeypatch.setattr(login_throttle, "sleep", waits.append)
+    for n in range(5):  # four failures each from five addresses: none locked out
+        for _ in range(4):
+            Client(REMOTE_ADDR=f"203.0.113.{n}").post(
+                LOGIN_URL, {"username": "ciso", "password": "wrong"}
+            )
+    assert login_throttle.recent_failures("ciso") == 20
+    # Past ten failures in all, every attempt at "ciso" waited, longer and longer, capped.
+    assert waits == sorted(waits) and len(waits) == 10
+    assert waits[0] == 0.5 and waits[-1] == 3.0
+    waits.clear()
+    # The CISO still logs in (after the wait); another user is not slowed at all.
+    assert log_in(Client(REMOTE_ADDR="198.51.100.7"), "ciso", PASSWORD).status_code == 302
+    assert waits == [3.0]
+    waits.clear()
+    assert log_in(Client(REMOTE_ADDR="198.51.100.7"), "nobody", "wrong").status_code == 200
+    assert waits == []
+
+
+def test_the_admin_sees_a_lockout_and_lifts_it(ciso: Any, admin_user: Any) -> None:
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    fail_five_times(attacker, "ciso")
+    assert log_in(attacker, "ciso", PASSWORD).status_code == 429
+    admin = Client()
+    admin.force_login(admin_user)
+    listing = admin.get("/admin/axes/accessattempt/")
+    assert listing.status_code == 200
+    assert "203.0.113.9" in listing.text and "ciso" in listing.text
+    attempt = AccessAttempt.objects.get(username="ciso", ip_address="203.0.113.9")
+    response = admin.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    assert log_in(attacker, "ciso", PASSWORD).status_code == 302
 
 
 # --- Self-service password change ----------------------------------------------------------

@@ -145,9 +145,17 @@ class MeetingSeries(models.Model):
     sequence = models.PositiveIntegerField(default=0, editable=False)
     uid_since = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Work left to the worker (alignment/meetings/materialise.py): a change too big to
+    # materialise inside the request is recorded here, in the change's own transaction,
+    # and the worker brings the meetings and reminders in line, a short transaction per
+    # window. Whether that change also dropped the future meetings' own overrides.
+    materialise_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    materialise_drop_overrides = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        excluded_fields=["materialise_requested_at", "materialise_drop_overrides"]
+    )
 
     objects = MeetingSeriesQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from alignment import outbox
 from alignment.meetings import after, materialise
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
+from alignment.meetings.materialise import materialise_series
 from alignment.meetings.models import (
     ActionItem,
     MeetingKind,
@@ -21,7 +22,6 @@ from alignment.meetings.models import (
     OccurrenceStatus,
 )
 from alignment.meetings.recurrence import Preset, preset_rule
-from alignment.meetings.services import materialise_series
 from tests import factories
 from tests.alignment.meetings.helpers import NOW
 

@@ -191,5 +191,6 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
         "programme_emails",
         "password_resets",
         "expired",
+        "materialised",
     }
     assert meeting_tasks.queue_overdue_digests() == 0
