@@ -34,6 +34,17 @@ def skip_or_fail(reason: str, *, required: bool) -> None:
     pytest.skip(reason)
 
 
+def database_url() -> str:
+    """The PostgreSQL test database (test_<name>), for processes started by a test (a
+    worker, a second client) to see what the test committed."""
+    db = connection.settings_dict
+    auth = db["USER"] or ""
+    if db["PASSWORD"]:
+        auth += f":{db['PASSWORD']}"
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{auth}{'@' if auth else ''}{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness is for attackers, not for a test suite.

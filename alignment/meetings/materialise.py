@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +27,9 @@ from alignment.meetings import agenda_view, reminders
 from alignment.meetings.models import MeetingSeries, Occurrence, OccurrenceStatus
 
 log = logging.getLogger(__name__)
+
+SQLITE_PAUSE_SECONDS = 0.15
+sleep = time.sleep
 
 
 def horizon() -> dt.timedelta:
@@ -108,6 +112,10 @@ def materialise_in_windows(
             )
         result.add(part)
         start, first = stop, False
+        if connection.vendor == "sqlite" and start < end:
+            # SQLite's lock is not fair: without a pause the next window would take it
+            # again before a waiting check-in's busy handler polls (every 100 ms at most).
+            sleep(SQLITE_PAUSE_SECONDS)
     return result
 
 

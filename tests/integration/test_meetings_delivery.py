@@ -50,7 +50,7 @@ from alignment.meetings.recurrence import Preset, preset_rule
 from alignment.meetings.services import Guest
 from alignment.outbox import OutboxStatus
 from tests import factories
-from tests.conftest import require_services, skip_or_fail
+from tests.conftest import database_url, require_services, skip_or_fail
 
 pytestmark = pytest.mark.services
 
@@ -113,16 +113,6 @@ def free_port() -> int:
 
 
 # --- Workers -------------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    """The test database (test_<name>), so the worker sees what the test committed."""
-    db = connection.settings_dict
-    auth = db["USER"] or ""
-    if db["PASSWORD"]:
-        auth += f":{db['PASSWORD']}"
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{auth}{'@' if auth else ''}{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Worker:
@@ -444,3 +434,39 @@ def test_final_minutes_and_action_reminders_arrive_once_each(
     reminders = [m for m in smtp.inbox.messages if m["Message-ID"].strip().startswith("<action.")]
     assert [m["To"] for m in reminders] == ["head-sales@example.com"]
     assert reminders[0]["Subject"] == "Due tomorrow: Send the change list"
+
+
+def test_a_big_series_is_materialised_by_the_worker_and_its_invites_sent(
+    smtp: SmtpServer, start_worker: Callable[[], Worker], settings: Any
+) -> None:
+    """A series too big for the request (the threshold lowered here): its commit queues
+    the materialisation, which the real worker does, a week per transaction."""
+    settings.MEETING_MATERIALISE_INLINE_ROWS = 20
+    smtp.start()
+    start_worker()
+    ciso = factories.security_user("ciso")
+    people = [factories.UserFactory(username=f"lead{n}") for n in range(3)]
+    series = meeting_services.series_create(
+        organiser=ciso,
+        kind=MeetingKind.SENIOR,
+        title="Daily stand-up",
+        rule="FREQ=DAILY",
+        start_date=timezone.localdate() + dt.timedelta(days=1),
+        start_time=dt.time(9, 0),
+        time_zone="Europe/Paris",
+        users=people,
+        reminder_leads=[15],
+    )
+    assert series.materialise_requested_at is not None
+    assert not series.occurrences.exists()
+
+    def materialised() -> bool:
+        series.refresh_from_db()
+        return series.materialise_requested_at is None
+
+    wait_for(materialised)
+    meetings = series.occurrences.count()
+    assert meetings >= 85
+    assert Reminder.objects.filter(occurrence__series=series).count() == meetings * 4
+    wait_for(all_sent(InviteMessage))
+    assert len(smtp.inbox.ids("<invite.")) == 4
