@@ -6,7 +6,8 @@ POST-able URL, hypothesis builds bodies from the field names the GET page render
 fields and formset management fields included) plus a few invented names, each filled
 with a hostile value: huge, negative and non-finite numbers, dates at year 1 and 9999,
 control characters, 100 kB strings, ids above 2^63, missing and duplicated fields and
-enormous formset counts. Each body is sent as a plain POST and as an HTMX POST.
+enormous formset counts. Each body is sent as a plain POST and as an HTMX POST, and
+every row of the tables it wrote is read back and checked against its model's bounds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import re
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -113,7 +117,41 @@ def post(client: Client, url: str, body: dict[str, Any], headers: dict[str, str]
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         response = client.post(url, body, **headers)
     response.query_count = len(queries)
+    response.written = written_models(queries.captured_queries)
     return response
+
+
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+PROJECT_APPS = ("departments", "objectives", "business_cases", "alignment")
+# What the model's own validators say about a stored value's range, length and kind;
+# "blank" and "required" describe forms (code fills some fields in later), not storage.
+NOT_ABOUT_RANGE = {"blank", "required", "unique", "unique_together"}
+ROWS_READ_BACK = 500
+
+
+def written_models(queries: list[dict[str, str]]) -> set[type[Model]]:
+    tables = {match.group(1) for q in queries if (match := WRITE.match(q["sql"]))}
+    return {
+        model
+        for model in apps.get_models()
+        if model._meta.app_label in PROJECT_APPS and model._meta.db_table in tables
+    }
+
+
+def stored_out_of_range(models: set[type[Model]]) -> list[str]:
+    """Every row of the tables a request wrote, read back and checked field by field."""
+    problems = []
+    for model in models:
+        for row in model._default_manager.order_by("-pk")[:ROWS_READ_BACK]:
+            try:
+                row.clean_fields()
+            except ValidationError as error:
+                for field, errors in error.error_dict.items():
+                    codes = {e.code for e in errors} - NOT_ABOUT_RANGE
+                    if codes:
+                        value = repr(getattr(row, field, None))[:60]
+                        problems.append(f"{model.__name__} {row.pk}: {field}={value} {codes}")
+    return problems
 
 
 def user_for(role: str, kwargs: dict[str, Any], world: World) -> Any:
@@ -167,6 +205,11 @@ def test_hostile_post_never_fails(name: str, pattern: Any, role: str, world: Wor
             )
             assert response.query_count <= MAX_QUERIES, (
                 f"{kind} POST {name} as {role}: {response.query_count} queries"
+            )
+            problems = stored_out_of_range(response.written)
+            assert not problems, (
+                f"{kind} POST {name} as {role} stored out of range: {problems[:5]}\n"
+                f"body: {describe(body)}"
             )
 
     attack()
