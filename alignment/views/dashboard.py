@@ -7,13 +7,16 @@ come from the querysets in alignment/figures.py.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import F, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from alignment import charts, figures, friction
 from alignment.heatmap import build_heatmap
 from alignment.meetings import figures as meeting_figures
+from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
 from departments.http import HtmxHttpRequest
@@ -21,6 +24,10 @@ from departments.models import Department, Goal
 from objectives.models import SecurityObjective
 
 PAGE_SIZE = 50
+# A head's home shows this many goals and action items, and the next meetings.
+HOME_ROWS = 20
+HOME_MEETINGS = 5
+HOME_MEETING_DAYS = 60
 
 
 def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
@@ -37,11 +44,23 @@ def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _department_home(request: HtmxHttpRequest) -> HttpResponse:
+    """A head's (or key leader's) one screen: their goals with the initiatives that
+    support or conflict with each, what awaits their answer, their next meetings with
+    the security team and their open action items. Bounded: a fixed number of queries
+    and rows, with links to the full lists."""
     user = request.user
     departments = list(Department.objects.visible_to(user).select_related("head"))
     goals = (
         Goal.objects.visible_to(user)
         .select_related("department")
+        .prefetch_related(
+            Prefetch(
+                "links",
+                queryset=AlignmentLink.objects.exclude(relation=Relation.NEUTRAL)
+                .select_related("initiative")
+                .order_by("relation", "initiative__title"),
+            )
+        )
         .order_by("department__name", "due_date", "title")
     )
     headed = [d for d in departments if roles.heads(user, d)]
@@ -52,11 +71,28 @@ def _department_home(request: HtmxHttpRequest) -> HttpResponse:
         .select_related("initiative", "department")
         .order_by("department__name", "initiative__title")
     )
+    meetings = (
+        Occurrence.objects.filter(series__attendees__user=user, series__active=True)
+        .upcoming(days=HOME_MEETING_DAYS)
+        .select_related("series")
+        .order_by("start")
+    )
+    actions = (
+        ActionItem.objects.filter(owner=user)
+        .open()
+        .select_related("occurrence__series", "review_item")
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
     context = {
         "departments": departments,
-        "goals": goals,
+        "goals": goals[:HOME_ROWS],
+        "more_goals": goals.count() > HOME_ROWS,
         "assessments": awaiting,
         "friction": friction.by_department(headed),
+        "meetings": meetings[:HOME_MEETINGS],
+        "actions": actions[:HOME_ROWS],
+        "more_actions": actions.count() > HOME_ROWS,
+        "today": timezone.localdate(),
     }
     return render(request, "alignment/home_department.html", context)
 
