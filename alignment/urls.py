@@ -63,6 +63,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         assessment_views.friction_budget,
         name="friction-budget",
     ),
+    path(
+        "alignment/departments/<slug:slug>/friction-budget/accept/",
+        assessment_views.friction_budget_accept,
+        name="friction-budget-accept",
+    ),
     # --- end assessments ---
     # --- dashboard (alignment/views/dashboard.py) ---
     path("alignment/conflicts/", dashboard_views.conflict_list, name="conflict-list"),

@@ -16,8 +16,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from departments.models import CheckIn, Department, Direction, Goal
+from departments.models import (
+    BudgetProposal,
+    CheckIn,
+    Department,
+    Direction,
+    Goal,
+    ProposalStatus,
+)
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
 
 if TYPE_CHECKING:
@@ -38,6 +46,10 @@ GoalSpec: TypeAlias = tuple[str, str, str, str, float, float, float, int, str]
 # (username, first name, last name)
 SECURITY_TEAM = (("ciso", "Maya", "Okafor"), ("security-analyst", "Jonas", "Lindqvist"))
 EXECUTIVES = (("exec", "Helen", "Marsh"), ("cfo", "Rafael", "Costa"))
+# A head's answer to the CISO's budget, awaiting the security team: (hours, comment).
+COUNTER_PROPOSALS = {
+    "sales": ("12.0", "Questionnaire season doubles our security work until January."),
+}
 ADMIN = ("admin", "Ada", "Admin")
 
 # slug: (name, friction budget in hours/week, charter, head's first and last name,
@@ -225,9 +237,41 @@ class DemoOrganisation:
             )
             department.key_leaders.add(*(self.user(*leader) for leader in leaders))
             self.departments[slug] = department
+            self.seed_budget_agreement(department, head)
             owners = [head, *(self.users[leader[0]] for leader in leaders)]
             for index, spec in enumerate(GOALS[slug]):
                 self.seed_goal(department, spec, owner=owners[index % len(owners)])
+
+    def seed_budget_agreement(self, department: Department, head: User) -> None:
+        """The CISO proposed each budget two months ago and the head agreed; in Sales the
+        head answered with a higher budget of their own, which awaits the security team."""
+        if department.budget_proposals.exists():
+            return
+        now = timezone.now()
+        proposal = BudgetProposal.objects.create(
+            department=department,
+            hours=department.friction_budget_hours,
+            comment="What the current initiatives need, with room for one pilot.",
+            from_security_team=True,
+            proposed_by=self.users["ciso"],
+            proposed_at=now - days(60),
+            status=ProposalStatus.ACCEPTED,
+            answered_by=head,
+            answered_at=now - days(58),
+        )
+        if department.slug in COUNTER_PROPOSALS:
+            hours, comment = COUNTER_PROPOSALS[department.slug]
+            proposal.status = ProposalStatus.SUPERSEDED
+            proposal.save(update_fields=["status"])
+            BudgetProposal.objects.create(
+                department=department,
+                hours=Decimal(hours),
+                comment=comment,
+                from_security_team=False,
+                proposed_by=head,
+                proposed_at=now - days(3),
+            )
+        Department.objects.filter(pk=department.pk).update(budget_proposal=proposal)
 
     def seed_goal(self, department: Department, spec: GoalSpec, *, owner: User) -> None:
         title, category, metric, unit, baseline, target, current, due_in, status = spec

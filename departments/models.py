@@ -72,6 +72,10 @@ class Department(models.Model):
         validators=[MinValueValidator(ZERO)],
         help_text="Weekly hours of security-added work the CISO and the head agree is acceptable.",
     )
+    # The proposal the budget in force came from: who proposed it, and who agreed when.
+    budget_proposal = models.ForeignKey(
+        "BudgetProposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Raised on every versioned save (the friction budget): no lost updates.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,6 +97,72 @@ class Department(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("departments:department-detail", args=[self.slug])
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "Awaiting an answer"
+    ACCEPTED = "accepted", "Agreed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+BUDGET_MAX_HOURS = Decimal("10000")
+
+
+class BudgetProposal(models.Model):
+    """A friction budget proposed by the security team or by the department's head, for
+    the other side to agree to (departments/budgets.py). Never edited: a new proposal
+    supersedes the open one, so the list is the negotiation's history."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="budget_proposals"
+    )
+    hours = models.DecimalField(
+        "hours per week",
+        max_digits=8,
+        decimal_places=1,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(BUDGET_MAX_HOURS)],
+    )
+    comment = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    from_security_team = models.BooleanField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=Q(status=ProposalStatus.OPEN),
+                name="budget_one_open_proposal",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) & Q(hours__lte=BUDGET_MAX_HOURS),
+                name="budget_proposal_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="budget_proposal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ProposalStatus.ACCEPTED) | Q(answered_at__isnull=False),
+                name="budget_proposal_accepted_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department}: {self.hours} h/week ({self.get_status_display()})"
 
 
 def get_department_for(user: AnyUser, slug: str, *, write: bool = False) -> Department:

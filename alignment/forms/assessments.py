@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from alignment.models import Agreement, ImpactAssessment
-from departments.models import Department
-from departments.versioning import VersionedModelForm
+from departments.models import BUDGET_MAX_HOURS, TEXT_MAX_LENGTH, Department
+from departments.versioning import MISSING_VERSION, VersionedModelForm
 
 
 class AssessmentForm(VersionedModelForm[ImpactAssessment]):
@@ -118,10 +118,28 @@ class AssessmentAnswerForm(VersionedModelForm[ImpactAssessment]):
         return cleaned
 
 
-class FrictionBudgetForm(VersionedModelForm[Department]):
-    class Meta:
-        model = Department
-        fields = ["friction_budget_hours"]
-        widgets = {
-            "friction_budget_hours": forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
-        }
+class FrictionBudgetForm(forms.Form):
+    """A friction budget proposed by the security team or the head (departments/budgets.py),
+    based on the department's version (a hidden field, required)."""
+
+    friction_budget_hours = forms.DecimalField(
+        label="Friction budget (hours/week)",
+        min_value=0,
+        max_value=BUDGET_MAX_HOURS,
+        max_digits=8,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this budget: what the other side should know.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("version") is None:
+            raise forms.ValidationError(MISSING_VERSION, code="missing_version")
+        return cleaned

@@ -17,7 +17,7 @@ from alignment import friction
 from alignment.forms import AssessmentAnswerForm
 from alignment.friction import Friction
 from alignment.models import AlignmentLink, ImpactAssessment
-from departments import roles
+from departments import budgets, roles
 from departments.models import Department, Goal
 from objectives.models import Initiative
 
@@ -92,6 +92,7 @@ def department_assessments(context: Context, department: Department) -> dict[str
         "show": "initiative",
         "department": department,
         "friction": friction.for_department(department),
+        "negotiation": budgets.negotiation(department, user),
         "can_edit": roles.is_ciso(user),
     }
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from alignment import friction
@@ -19,17 +21,19 @@ from alignment.models import (
     get_assessment_for,
     get_assessment_to_answer,
 )
-from departments import roles
+from departments import budgets, roles
 from departments.http import (
     HtmxHttpRequest,
     form_status,
     is_fragment,
-    require_security_team,
     template_for,
 )
 from departments.models import Department, get_department_for
-from departments.versioning import carry_version, save_refusing_duplicates
+from departments.versioning import StaleVersion, carry_version, refuse, save_refusing_duplicates
 from objectives.models import get_initiative_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 EDITOR = "alignment/assessment_form.html"
 ROW = "alignment/_assessments.html#assessment-row"
@@ -190,21 +194,85 @@ def assessment_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def friction_budget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """The CISO sets a department's friction budget, in place on the department page."""
-    department = get_department_for(request.user, slug)
-    require_security_team(request.user, "Only the security team sets friction budgets.")
-    form = FrictionBudgetForm(request.POST or None, instance=department)
-    # save() returns None, with the reason on the form, when the budget changed meanwhile.
-    saved = request.method == "POST" and form.is_valid() and form.save() is not None
+    """The security team and the head agree on a department's friction budget, in place
+    on the department page: either side proposes, with a comment (departments/budgets.py)."""
+    department = _negotiating(request, slug)
+    form = FrictionBudgetForm(
+        request.POST or None,
+        initial={
+            "friction_budget_hours": department.friction_budget_hours,
+            "version": department.version,
+        },
+    )
+    saved = (
+        request.method == "POST" and form.is_valid() and _propose(form, department, request.user)
+    )
     if saved and not is_fragment(request):
-        messages.success(request, f"Friction budget of {department.name} saved.")
+        messages.success(request, f"Friction budget of {department.name} proposed.")
         return redirect(department)
+    return _budget_card(request, department, form if not saved else None, status=form_status(form))
+
+
+@require_POST
+def friction_budget_accept(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The other side agrees to the open proposal: it becomes the budget in force."""
+    department = _negotiating(request, slug)
+    try:
+        budgets.accept(department, _posted_id(request, "proposal"), by=request.user)
+    except ValidationError as error:
+        if not is_fragment(request):
+            messages.error(request, " ".join(error.messages))
+            return redirect(department)
+        return _budget_card(request, department, None, status=409, error=" ".join(error.messages))
+    if not is_fragment(request):
+        messages.success(request, f"Friction budget of {department.name} agreed.")
+        return redirect(department)
+    return _budget_card(request, department, None)
+
+
+def _negotiating(request: HtmxHttpRequest, slug: str) -> Department:
+    department = get_department_for(request.user, slug)
+    if not budgets.may_negotiate(request.user, department):
+        raise PermissionDenied("Only the security team and the head agree on this budget.")
+    return department
+
+
+def _posted_id(request: HtmxHttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
+def _propose(form: FrictionBudgetForm, department: Department, user: User) -> bool:
+    try:
+        budgets.propose(
+            department,
+            hours=form.cleaned_data["friction_budget_hours"],
+            comment=form.cleaned_data["comment"],
+            by=user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except StaleVersion as stale:
+        refuse(form, stale)
+        return False
+    department.refresh_from_db()
+    return True
+
+
+def _budget_card(
+    request: HtmxHttpRequest,
+    department: Department,
+    form: FrictionBudgetForm | None,
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
     context = {
         "department": department,
         "form": form,
-        "editing": not saved,
+        "editing": form is not None,
         "friction": friction.for_department(department),
-        "can_edit": True,
+        "negotiation": budgets.negotiation(department, request.user),
+        "error": error,
     }
     template = template_for(request, "alignment/friction_budget.html", "friction-budget")
-    return render(request, template, context, status=form_status(form))
+    return render(request, template, context, status=status)

@@ -146,8 +146,8 @@ def test_negative_budget_is_refused_in_place(client: Any, ciso: Any, dept_a: Any
     assert plain.status_code == 422 and "<html" in plain.text
 
 
-@pytest.mark.parametrize(("who", "status"), [("executive", 403), ("head_a", 403), ("head_b", 404)])
-def test_only_the_security_team_sets_budgets(
+@pytest.mark.parametrize(("who", "status"), [("executive", 403), ("head_b", 404)])
+def test_only_the_security_team_and_the_head_propose_budgets(
     client: Any, request: pytest.FixtureRequest, dept_a: Any, dept_b: Any, who: str, status: int
 ) -> None:
     client.force_login(request.getfixturevalue(who))
@@ -188,7 +188,8 @@ def test_department_page_shows_consumption_and_flags_over_budget(
     assert "Security adds <strong>5.5 h/week</strong>" in page
     assert "Over budget by 0.5 h" in page
     assert "Initiative cancelled: not counted" in page
-    assert budget_url(dept_a) not in page  # the head reads the budget, the CISO sets it
+    # The head proposes a budget too; the CISO's proposal is in force until agreed.
+    assert f'hx-get="{budget_url(dept_a)}"' in page and "Propose a budget" in page
 
 
 def test_department_page_offers_the_budget_to_the_ciso(client: Any, ciso: Any, dept_a: Any) -> None:

@@ -90,7 +90,7 @@ def test_ciso_dashboard_loads_accessibly_with_its_figures(
     expect(chart).to_contain_text("Infrastructure")
     expect(chart).to_contain_text("11 of 10 h/week — over budget")
     expect(page.get_by_text("Over budget by 1 h")).to_be_visible()
-    expect(page.get_by_role("link", name="Set budget of Infrastructure")).to_be_visible()
+    expect(page.get_by_role("link", name="Propose budget for Infrastructure")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Unmitigated conflicts").click()
@@ -109,7 +109,7 @@ def test_executive_dashboard_has_the_figures_but_no_edit_buttons(
         page.get_by_role("heading", level=2, name="Added workflow hours per week")
     ).to_be_visible()
     expect(page.get_by_role("img", name="Security-added hours per week")).to_contain_text("Sales")
-    expect(page.get_by_role("link", name="Set budget")).to_have_count(0)
+    expect(page.get_by_role("link", name="Propose budget")).to_have_count(0)
     expect(page.get_by_role("link", name="Edit")).to_have_count(0)
     expect(page.locator("main").get_by_role("button")).to_have_count(0)
     assert_accessible(page)
@@ -182,7 +182,7 @@ def test_ciso_sees_over_budget_while_typing_the_hours(
     expect(page.get_by_text("Impact on Infrastructure saved.")).to_be_visible()
 
 
-def test_ciso_sets_a_friction_budget_in_place(
+def test_the_ciso_and_the_head_agree_on_a_friction_budget_in_place(
     page: Page,
     live_server: Any,
     login: Callable[[str], None],
@@ -195,13 +195,37 @@ def test_ciso_sets_a_friction_budget_in_place(
     budget = page.locator("#friction-budget")
     expect(budget).to_contain_text("Over budget by 1 h")
 
-    budget.get_by_role("link", name="Set budget").click()
+    # The CISO proposes 12 h: in force at once, awaiting the head's agreement.
+    budget.get_by_role("link", name="Propose a budget").click()
     budget = page.locator("#friction-budget")
-    budget.get_by_label("friction budget (hours/week)").fill("12")
-    budget.get_by_role("button", name="Save budget").click()
-
-    expect(page.locator("#friction-budget")).to_contain_text("Within budget")
-    expect(page.locator("#friction-budget")).to_contain_text("12 h/week")
+    budget.get_by_label("Friction budget (hours/week)").fill("12")
+    budget.get_by_label("Comment").fill("Covers the access review and the DLP pilot.")
+    budget.get_by_role("button", name="Propose budget").click()
+    expect(budget).to_contain_text("Within budget")
+    expect(budget).to_contain_text("12 h/week")
+    expect(budget).to_contain_text("not yet agreed by the head")
     assert page.evaluate("window.__noReload") is True
+
+    # The head answers with 14 h and a reason; the budget in force stays 12 h.
+    login(dept_a.head.username)
+    page.goto(live_server.url + dept_a.get_absolute_url())
+    budget = page.locator("#friction-budget")
+    expect(budget).to_contain_text("Covers the access review and the DLP pilot.")
+    budget.get_by_role("link", name="Propose another").click()
+    budget.get_by_label("Friction budget (hours/week)").fill("14")
+    budget.get_by_label("Comment").fill("Month-end close needs two more hours.")
+    budget.get_by_role("button", name="Propose budget").click()
+    expect(budget).to_contain_text("Awaiting the security team's answer")
     dept_a.refresh_from_db()
     assert dept_a.friction_budget_hours == Decimal("12")
+
+    # The CISO agrees: 14 h is the budget, agreed by both, with who and when.
+    login("ciso")
+    page.goto(live_server.url + dept_a.get_absolute_url())
+    budget = page.locator("#friction-budget")
+    expect(budget).to_contain_text("Month-end close needs two more hours.")
+    budget.get_by_role("button", name="Agree to 14 h/week").click()
+    expect(budget).to_contain_text("against a friction budget of 14 h/week")
+    expect(budget.locator("#budget-agreement")).to_contain_text("Agreed: proposed by")
+    dept_a.refresh_from_db()
+    assert dept_a.friction_budget_hours == Decimal("14")
