@@ -59,10 +59,10 @@ class CommittedWrites:
     def __call__(self, execute: Callable[..., Any], sql: str, *args: Any) -> Any:
         result = execute(sql, *args)
         if sql.lstrip()[:6].upper() in WRITES:
-            if connection.in_atomic_block:
-                transaction.on_commit(self.mark)
-            else:
+            if not connection.in_atomic_block:
                 self.committed = True
+            elif not any(entry[1] == self.mark for entry in connection.run_on_commit):
+                transaction.on_commit(self.mark)  # once per transaction
         return result
 
 

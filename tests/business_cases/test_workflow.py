@@ -67,7 +67,9 @@ def test_ciso_submits_a_draft_and_executives_are_emailed_by_the_sweep(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and case.submitted_at is not None
-    assert len(callbacks) == 1 and no_broker == [True]  # "sweep now", after the commit
+    # "Sweep now", once, after the commit (beside the busy-database retry's own marker).
+    sweeps = [c for c in callbacks if getattr(c, "__name__", "") == "_sweep_after_commit"]
+    assert len(sweeps) == 1 and no_broker == [True]
     assert mailoutbox == [] and CaseEmail.objects.count() == 2
     assert notifications.sweep()["case_emails"] == 2
     assert sorted(m.to[0] for m in mailoutbox) == sorted([executive.email, other_exec.email])
