@@ -22,7 +22,10 @@ from alignment.models import (
     ProgrammeEmail,
     ProgrammeReview,
     ReviewItem,
+    StakeholderReading,
 )
+from alignment.models.commitments import Commitment, SupportRequest
+from alignment.models.notices import Notice, NoticeEmail
 
 admin.site.site_header = "Meeting of the Minds — administration"
 admin.site.site_title = "Meeting of the Minds"
@@ -148,6 +151,25 @@ class CaseEmailAdmin(OutboxAdmin):
     raw_id_fields = ["case", "decision", "recipient_user"]
 
 
+@admin.register(NoticeEmail)
+class NoticeEmailAdmin(OutboxAdmin):
+    list_display = ["recipient", "subject", "digest", "status", "attempts", "sent_at"]
+    search_fields = ["recipient", "subject"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """What each person was to be told: written by the steps that tell them."""
+
+    list_display = ["user", "kind", "text", "delivery", "created_at", "email"]
+    list_filter = ["kind", "delivery"]
+    list_select_related = ["user", "email"]
+    readonly_fields = ["email"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(ProgrammeEmail)
 class ProgrammeEmailAdmin(OutboxAdmin):
     list_display = ["kind", "recipient", "status", "attempts", "sent_at"]
@@ -186,3 +208,49 @@ class BoardPackAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(StakeholderReading)
+class StakeholderReadingAdmin(admin.ModelAdmin):
+    """Read-only: readings are never edited (alignment/models/engagement.py); the security
+    team records them on the engagement pages. An administrator may still delete one."""
+
+    list_display = ["leader", "recorded_at", "current_engagement", "desired_engagement", "source"]
+    list_filter = ["current_engagement", "influence", "source"]
+    search_fields = ["leader__username", "leader__last_name", "note"]
+    list_select_related = ["leader"]
+    date_hierarchy = "recorded_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "department", "owner", "due_date", "status", "verdict"]
+    list_filter = ["status", "verdict", "department"]
+    search_fields = ["title", "detail", "department__name"]
+    list_select_related = ["department", "owner"]
+    raw_id_fields = [
+        "owner",
+        "confirmed_by",
+        "created_by",
+        "assessment",
+        "link",
+        "occurrence",
+        "request",
+    ]
+    readonly_fields = ["version", "created_at", "updated_at"]
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "department", "due_date", "status", "requested_by"]
+    list_filter = ["status", "department"]
+    search_fields = ["need", "department__name"]
+    list_select_related = ["department", "requested_by"]
+    raw_id_fields = ["requested_by", "answered_by"]
+    readonly_fields = ["version", "created_at", "updated_at"]

@@ -161,8 +161,9 @@ def seed_alignment(
 
 
 def seed_links(*, initiatives: Mapping[str, Initiative], goals: Mapping[str, Goal]) -> None:
+    linked_at = timezone.now() - days(40)
     for initiative, goal, relation, rationale, *mitigation in LINKS:
-        AlignmentLink.objects.get_or_create(
+        link, created = AlignmentLink.objects.get_or_create(
             initiative=initiatives[initiative],
             goal=goals[goal],
             defaults={
@@ -171,16 +172,22 @@ def seed_links(*, initiatives: Mapping[str, Initiative], goals: Mapping[str, Goa
                 "mitigation": "".join(mitigation),
             },
         )
+        if created:  # the activity feed reads who did it, and when
+            owner = initiatives[initiative].owner
+            AlignmentLink.history.filter(id=link.pk).update(
+                history_date=linked_at, history_user=owner
+            )
 
 
 def seed_assessments(
     *, initiatives: Mapping[str, Initiative], departments: Mapping[str, Department]
 ) -> None:
+    assessed_at = timezone.now() - days(20)
     answered_at = timezone.now() - days(6)
     for title, slug, hours, people, processes, agreement, comment in ASSESSMENTS:
         initiative = initiatives[title]
         mitigation_plan, support_offered = SOFTENING[title]
-        ImpactAssessment.objects.get_or_create(
+        assessment, created = ImpactAssessment.objects.get_or_create(
             initiative=initiative,
             department=departments[slug],
             defaults={
@@ -189,12 +196,23 @@ def seed_assessments(
                 "processes_touched": processes,
                 "mitigation_plan": mitigation_plan,
                 "support_offered": support_offered,
-                "head_agreement": agreement,
-                "head_comment": comment,
-                "head_answered_at": None if agreement == "pending" else answered_at,
                 "assessed_by": initiative.owner,
             },
         )
+        if not created:
+            continue
+        # Assessed three weeks ago, answered by the head last week: two steps of the
+        # history, which the activity feed tells as sentences.
+        ImpactAssessment.history.filter(id=assessment.pk).update(
+            history_date=assessed_at, history_user=initiative.owner
+        )
+        if agreement != "pending":
+            assessment.head_agreement, assessment.head_comment = agreement, comment
+            assessment.head_answered_at = answered_at
+            assessment.save(update_fields=["head_agreement", "head_comment", "head_answered_at"])
+            ImpactAssessment.history.filter(id=assessment.pk, history_type="~").update(
+                history_date=answered_at, history_user=departments[slug].head
+            )
 
 
 def seed_review(*, ciso: User, today: dt.date) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from alignment import account_emails, case_emails, outbox, programme_emails
+from alignment import account_emails, case_emails, notices, outbox, programme_emails
 from alignment.meetings import after, invites, reminders
 from alignment.meetings.models import (
     ActionReminder,
@@ -25,7 +25,7 @@ from alignment.meetings.models import (
     MinutesMessage,
     Reminder,
 )
-from alignment.models import CaseEmail, PasswordResetEmail, ProgrammeEmail
+from alignment.models import CaseEmail, NoticeEmail, PasswordResetEmail, ProgrammeEmail
 from alignment.outbox import OutboxItem, OutboxStatus
 
 # Every outbox row model, in the order the sweep sends them.
@@ -38,6 +38,7 @@ ROW_MODELS: tuple[type[OutboxItem], ...] = (
     ActionReminder,
     CaseEmail,
     ProgrammeEmail,
+    NoticeEmail,
 )
 
 
@@ -45,7 +46,7 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything the outbox holds that is due: password resets first (someone is
     waiting at the login page), then invites, then reminders, then digests,
     final minutes and action-item reminders, then the business cases' emails, then the
-    programme's (reviews, board packs)."""
+    programme's (reviews, board packs), then what awaits people (alignment/notices.py)."""
     expired = reminders.expire_started(now or timezone.now())
     sent_password_resets = outbox.deliver(
         PasswordResetEmail.objects.all(),
@@ -95,8 +96,12 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         now=now,
         select_related=("pack", "review"),
     )
+    sent_notices = outbox.deliver(
+        NoticeEmail.objects.all(), notices.notice_email, now=now, select_related=("recipient_user",)
+    )
     return {
         "programme_emails": sent_programme_emails,
+        "notices": sent_notices,
         "invites": sent_invites,
         "reminders": sent_reminders,
         "digests": sent_digests,

@@ -6,8 +6,11 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from alignment.meetings import urls as meeting_urls
+from alignment.views import activity as activity_views
 from alignment.views import assessments as assessment_views
+from alignment.views import commitments as commitment_views
 from alignment.views import dashboard as dashboard_views
+from alignment.views import engagement as engagement_views
 from alignment.views import matrix as matrix_views
 from alignment.views import outbox as outbox_views
 from alignment.views import reports as report_views
@@ -109,6 +112,60 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("packs/<int:pack_id>/approve/", report_views.pack_approve, name="pack-approve"),
     path("packs/<int:pack_id>/present/", report_views.pack_present, name="pack-present"),
+    # --- stakeholder engagement (alignment/views/engagement.py) ---
+    path("engagement/", engagement_views.engagement_matrix, name="engagement-matrix"),
+    path("engagement/grid/", engagement_views.engagement_grid, name="engagement-grid"),
+    path("engagement/movement/", engagement_views.engagement_movement, name="engagement-movement"),
+    path(
+        "engagement/leaders/<int:leader_id>/",
+        engagement_views.engagement_leader,
+        name="engagement-leader",
+    ),
+    path(
+        "engagement/meetings/<int:occurrence_id>/",
+        engagement_views.engagement_meeting,
+        name="engagement-meeting",
+    ),
+    # --- end engagement ---
+    # --- support commitments and requests (alignment/views/commitments.py) ---
+    path("commitments/", commitment_views.commitment_list, name="commitment-list"),
+    path("commitments/new/", commitment_views.commitment_create, name="commitment-create"),
+    path(
+        "commitments/<int:commitment_id>/",
+        commitment_views.commitment_detail,
+        name="commitment-detail",
+    ),
+    path(
+        "commitments/<int:commitment_id>/edit/",
+        commitment_views.commitment_edit,
+        name="commitment-edit",
+    ),
+    path(
+        "commitments/<int:commitment_id>/status/",
+        commitment_views.commitment_move,
+        name="commitment-move",
+    ),
+    path(
+        "commitments/<int:commitment_id>/confirm/",
+        commitment_views.commitment_confirm,
+        name="commitment-confirm",
+    ),
+    path("requests/", commitment_views.request_list, name="request-list"),
+    path("requests/ask/<slug:slug>/", commitment_views.request_create, name="request-create"),
+    path("requests/<int:request_id>/", commitment_views.request_detail, name="request-detail"),
+    path(
+        "requests/<int:request_id>/accept/",
+        commitment_views.request_accept,
+        name="request-accept",
+    ),
+    path(
+        "requests/<int:request_id>/decline/",
+        commitment_views.request_decline,
+        name="request-decline",
+    ),
+    # --- end commitments ---
+    # --- the activity feed (alignment/views/activity.py) ---
+    path("activity/", activity_views.activity_feed, name="activity"),
     # --- the outbox (alignment/views/outbox.py) ---
     path("outbox/", outbox_views.outbox, name="outbox"),
     # --- meetings (alignment/meetings/urls.py), in this namespace ---

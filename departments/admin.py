@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from departments.models import CheckIn, Department, Goal, ProcessDocument
+from departments.models import BudgetProposal, CheckIn, Department, Goal, ProcessDocument
 
 
 class GoalInline(admin.TabularInline):
@@ -21,6 +21,17 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["key_leaders"]
     list_select_related = ["head"]
     inlines = [GoalInline]
+
+
+@admin.register(BudgetProposal)
+class BudgetProposalAdmin(admin.ModelAdmin):
+    """The negotiation's history: read here, made on the department page (never edited)."""
+
+    list_display = ["department", "hours", "from_security_team", "proposed_by", "status"]
+    list_filter = ["status", "from_security_team"]
+    list_select_related = ["department", "proposed_by"]
+    readonly_fields = ["answered_by", "answered_at"]
+    raw_id_fields = ["proposed_by"]
 
 
 class CheckInInline(admin.TabularInline):

@@ -25,6 +25,8 @@ from departments.models import BudgetProposal, Department, ProposalStatus
 from departments.versioning import lock_version, save_versioned
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from departments.roles import AnyUser
 
 ANSWERED_MEANWHILE = "This proposal was answered or replaced meanwhile: reload the page."
@@ -45,7 +47,7 @@ def propose(
     *,
     hours: Decimal,
     comment: str,
-    by: AnyUser,
+    by: User,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> BudgetProposal:
@@ -78,7 +80,7 @@ def propose(
 
 @transaction.atomic
 def accept(
-    department: Department, proposal_id: int, *, by: AnyUser, now: dt.datetime | None = None
+    department: Department, proposal_id: int, *, by: User, now: dt.datetime | None = None
 ) -> BudgetProposal:
     """The other side agrees to the open proposal: it becomes the budget in force."""
     lock_version(department)

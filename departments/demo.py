@@ -178,6 +178,11 @@ def decimal(value: float | str) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
+def morning(day: dt.date) -> dt.datetime:
+    """09:30 on `day`, in the organisation's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30)))
+
+
 def days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
 
@@ -244,7 +249,7 @@ class DemoOrganisation:
 
     def seed_budget_agreement(self, department: Department, head: User) -> None:
         """The CISO proposed each budget two months ago and the head agreed; in Sales the
-        head answered with a higher budget of their own, which awaits the security team."""
+        head has since asked for a higher one, which awaits the security team."""
         if department.budget_proposals.exists():
             return
         now = timezone.now()
@@ -260,9 +265,8 @@ class DemoOrganisation:
             answered_at=now - days(58),
         )
         if department.slug in COUNTER_PROPOSALS:
+            # The agreed budget stays in force while the head's new proposal waits.
             hours, comment = COUNTER_PROPOSALS[department.slug]
-            proposal.status = ProposalStatus.SUPERSEDED
-            proposal.save(update_fields=["status"])
             BudgetProposal.objects.create(
                 department=department,
                 hours=Decimal(hours),
@@ -295,6 +299,8 @@ class DemoOrganisation:
         # A goal that already has a history keeps it: the dates move with today, so a
         # run on a later day would otherwise add a second, shifted history.
         if not goal.checkins.exists():
+            first = self.today - days(3 + 14 * (CHECKIN_COUNT - 1) + 1)
+            Goal.history.filter(id=goal.pk).update(history_date=morning(first), history_user=owner)
             self.seed_checkins(goal, status)
 
     def seed_checkins(self, goal: Goal, status: str) -> None:
@@ -306,7 +312,7 @@ class DemoOrganisation:
             # Progress is rarely a straight line: every other reading dips a little. The
             # last one is exact, so that the goal's current value is its latest check-in.
             wobble = span * Decimal("0.04") if 0 < i < last and i % 2 else Decimal(0)
-            CheckIn.objects.get_or_create(
+            checkin, created = CheckIn.objects.get_or_create(
                 goal=goal,
                 date=self.today - days(3 + 14 * (last - i)),
                 defaults={
@@ -316,6 +322,10 @@ class DemoOrganisation:
                     "author": goal.owner,
                 },
             )
+            if created:  # logged on its day, by its owner, as the activity feed tells it
+                CheckIn.history.filter(id=checkin.pk).update(
+                    history_date=morning(checkin.date), history_user=goal.owner
+                )
 
 
 def seed_organisation(today: dt.date) -> DemoOrganisation:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from departments.demo import days, decimal
+from departments.demo import days, decimal, morning
 from objectives.models import Initiative, Measure, Sample, SampleSource, SecurityObjective
 from objectives.models.measures import period_start
 
@@ -124,7 +124,7 @@ def seed_programme(
     initiatives = {}
     for key, title, owner, status, starts_in, lasts, budget in INITIATIVES:
         start = today + days(starts_in)
-        initiatives[title], _ = Initiative.objects.get_or_create(
+        initiatives[title], created = Initiative.objects.get_or_create(
             objective=objectives[key],
             title=title,
             defaults={
@@ -135,6 +135,10 @@ def seed_programme(
                 "budget": decimal(budget),
             },
         )
+        if created:  # planned two months before it starts (or ago), by its owner
+            Initiative.history.filter(id=initiatives[title].pk).update(
+                history_date=morning(min(start, today) - days(60)), history_user=users[owner]
+            )
     return initiatives
 
 

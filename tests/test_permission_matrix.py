@@ -23,7 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from alignment.meetings.models import ActionItem
-from alignment.models import BoardPack
+from alignment.models import BoardPack, StakeholderReading
+from alignment.models.commitments import Commitment, SupportRequest
 from alignment.models.reports import digest
 from alignment.reviews import open_review
 from business_cases.models import CaseStatus
@@ -62,7 +63,13 @@ DEPARTMENT_KWARGS = {
     "occurrence_id",
     "item_id",
     "case_id",
+    "leader_id",
+    "commitment_id",
+    "request_id",
 }
+# Private to the security team (the stakeholder engagement map): every other role gets
+# 403 or 404 (405 on a page that takes no POST), whatever the department.
+SECURITY_ONLY_PREFIXES = ("alignment:engagement",)
 PROJECT_APPS = ["departments", "objectives", "business_cases", "alignment"]
 
 # One payload that every form of the project would accept, so that a POST which
@@ -93,6 +100,17 @@ VALID_POST = {
     "friction_budget_hours": "1",
     "charter": "matrix",
     "version": "1",
+    # A stakeholder engagement reading (alignment/forms/engagement.py).
+    "current_engagement": "2",
+    "desired_engagement": "4",
+    "influence": "3",
+    "interest": "3",
+    "note": "matrix",
+    # Commitments and requests: the need, a reason, the head's verdict, the request's version.
+    "need": "matrix",
+    "reason": "matrix",
+    "verdict": "helped",
+    "request_version": "1",
 }
 # The programme-review schedule's form: it writes django-celery-beat's tables (the one
 # PeriodicTask and its crontab), so the snapshot covers those tables too.
@@ -163,6 +181,7 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
     objects.update(
         series_id=series.pk,
         occurrence_id=occurrence.pk,
+        leader_id=head_b.pk,
         item_id=ActionItem.objects.create(
             occurrence=occurrence, title="Send the runbook", owner=head_b
         ).pk,
@@ -185,6 +204,16 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         frozen_by=ciso,
     ).pk
     objects["extension"] = "pdf"
+    # Department B's commitment (from the world's assessment) and its request for help.
+    objects["commitment_id"] = Commitment.objects.create(
+        department=dept_b,
+        title="Keys",
+        due_date="2030-01-01",
+        assessment_id=objects["assessment_id"],
+    ).pk
+    objects["request_id"] = SupportRequest.objects.create(
+        department=dept_b, need="A vault", due_date="2030-01-01", requested_by=head_b
+    ).pk
     users = {"ciso": ciso, "executive": executive, "head_a": head_a, "head_b": head_b}
     return World(objects=objects, users=users)
 
@@ -239,6 +268,9 @@ def test_url_answers_every_role_without_error(name: str, pattern: Any, world: Wo
                 # 405 reveals nothing either: the method is refused before any lookup.
                 allowed = {403, 404, 405}
                 assert response.status_code in allowed, (role, method, url, response.status_code)
+            if role != "ciso" and name.startswith(SECURITY_ONLY_PREFIXES):
+                allowed = {403, 404, 405}
+                assert response.status_code in allowed, (role, method, url, response.status_code)
             if before is not None:
                 assert snapshot() == before, f"{role} {method.upper()} {url} changed data"
 
@@ -257,6 +289,16 @@ def test_valid_post_really_changes_data_for_the_owner(world: World) -> None:
     assert response.status_code == 302
     goal = factories.GoalFactory._meta.model.objects.get(pk=world.objects["goal_id"])
     assert goal.title == VALID_POST["title"]
+
+
+@pytest.mark.django_db
+def test_valid_post_records_an_engagement_reading_for_the_security_team(world: World) -> None:
+    """The payload would record a reading, so the roles refused above really were refused."""
+    for name in ("engagement-leader", "engagement-meeting"):
+        param = "leader_id" if name == "engagement-leader" else "occurrence_id"
+        url = reverse(f"alignment:{name}", kwargs={param: world.objects[param]})
+        assert client_for(world.users["ciso"]).post(url, VALID_POST).status_code == 302
+    assert StakeholderReading.objects.filter(leader=world.users["head_b"]).count() == 2
 
 
 @pytest.mark.django_db

@@ -139,7 +139,7 @@ class FrictionBudgetForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("version") is None:
             raise forms.ValidationError(MISSING_VERSION, code="missing_version")
         return cleaned

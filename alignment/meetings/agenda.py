@@ -1,8 +1,9 @@
 """A meeting's agenda, built from live data.
 
 A one-on-one looks at its department: unmitigated conflicts with that department's
-goals, its goals at risk or off track, and impact assessments awaiting its head. A joint
-meeting looks at the same across every department.
+goals, its goals at risk or off track, impact assessments awaiting its head, and the
+security team's open commitments to it. A joint meeting looks at the same across
+every department, commitments aside.
 
 A senior-leadership meeting shows what leadership must see or decide
 (alignment/meetings/agenda_senior.py); what every agenda is made of, and the rows all
@@ -51,13 +52,14 @@ from alignment.meetings.agenda_items import (
     M,
     actions,
     counted_hours,
+    limited,
     make_item,
     make_section,
     per,
 )
 from alignment.meetings.agenda_senior import senior_agenda
 from alignment.meetings.models import JointShare, MeetingKind, MeetingSeries, Occurrence
-from alignment.models import AlignmentLink, ImpactAssessment
+from alignment.models import AlignmentLink, Commitment, ImpactAssessment
 from departments.models import Department, Goal
 
 if TYPE_CHECKING:
@@ -110,14 +112,17 @@ def build_agenda(occurrence: Occurrence) -> Agenda:
         shares: Shares | None = None
     else:
         department, shares = None, shared_keys(series)
+    sections = [
+        _conflicts(department, shares),
+        _goals(department, shares),
+        _assessments(department, shares),
+        actions(occurrence),
+    ]
+    if department is not None:
+        sections.append(_commitments(department))
     return {
         "scope": department.name if department is not None else "All departments",
-        "sections": [
-            _conflicts(department, shares),
-            _goals(department, shares),
-            _assessments(department, shares),
-            actions(occurrence),
-        ],
+        "sections": sections,
         "departments": _figures(department),
     }
 
@@ -234,6 +239,22 @@ def _assessments(department: Department | None, shares: Shares | None) -> Agenda
         for assessment in per(assessments, "department", "department__name", "pk")
     ]
     return make_section("assessments", "Impact assessments awaiting the head's agreement", rows)
+
+
+def _commitments(department: Department) -> AgendaSection:
+    """A one-on-one's open commitments to its department, soonest due first."""
+    commitments = Commitment.objects.open().filter(department=department).select_related("owner")
+    rows = [
+        make_item(
+            f"{c.title}: {c.get_status_display().lower()}, due {c.due_date:%d %b %Y}",
+            c.owner.get_full_name() or c.owner.get_username() if c.owner else "no owner yet",
+            c.get_absolute_url(),
+            DEPARTMENT,
+            c.department_id,
+        )
+        for c in limited(commitments.order_by("due_date", "pk"))
+    ]
+    return make_section("commitments", "Open commitments to this department", rows)
 
 
 def _figures(department: Department | None) -> list[DepartmentFigures]:

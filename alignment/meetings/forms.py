@@ -24,6 +24,7 @@ from alignment.meetings.models import (
 from alignment.meetings.models.profiles import (
     ACTION_REMINDER_CHOICES,
     LEAD_CHOICES,
+    NOTICE_FIELDS,
     WEEKDAY_CHOICES,
     available_timezones,
     days_mask,
@@ -426,7 +427,19 @@ class ProfileForm(forms.ModelForm):
             "action_reminder_days",
             "overdue_reminders",
             "busy_calendar_url",
+            *NOTICE_FIELDS,
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in NOTICE_FIELDS:  # an older page without them keeps the settings
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in NOTICE_FIELDS:
+            cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
+        return cleaned
 
     def clean_reminder_leads(self) -> list[int]:
         return sorted(self.cleaned_data.get("reminder_leads") or [], reverse=True)

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from alignment import outbox
+from alignment import notices, outbox
 from alignment.meetings import after, busy, materialise, reminders
 
 
@@ -30,11 +30,12 @@ def materialise_series(series_id: int) -> int:
 
 @shared_task(name="alignment.tasks.queue_overdue_digests")
 def queue_overdue_digests() -> int:
-    """One digest per owner of overdue action items this week, then a sweep sends them."""
+    """Mondays: one digest per owner of overdue action items, and one per person of what
+    awaited them this week (those who chose the digest), then a sweep sends them."""
     with transaction.atomic():
         queued = reminders.queue_digests()
         outbox.sweep_soon()
-    return queued
+    return queued + notices.queue_digests()
 
 
 @shared_task(name="alignment.tasks.remind_action_owners")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from alignment.models.account_emails import PasswordResetEmail
 from alignment.models.case_emails import CaseEmail, CaseEmailKind
+from alignment.models.commitments import Commitment, SupportRequest
+from alignment.models.engagement import Engagement, ReadingSource, StakeholderReading, StakeLevel
 from alignment.models.impact import (
     Agreement,
     ImpactAssessment,
@@ -20,6 +22,7 @@ from alignment.models.links import (
     Relation,
     get_link_for,
 )
+from alignment.models.notices import Delivery, Notice, NoticeEmail, NoticeKind
 from alignment.models.programme_emails import ProgrammeEmail, ProgrammeEmailKind
 from alignment.models.reports import (
     BoardPack,
@@ -42,16 +45,26 @@ __all__ = [
     "BoardPack",
     "CaseEmail",
     "CaseEmailKind",
+    "Commitment",
+    "Delivery",
+    "Engagement",
     "ImpactAssessment",
+    "Notice",
+    "NoticeEmail",
+    "NoticeKind",
     "PackStatus",
     "PasswordResetEmail",
     "PostureReport",
     "ProgrammeEmail",
     "ProgrammeEmailKind",
     "ProgrammeReview",
+    "ReadingSource",
     "Relation",
     "ReviewItem",
     "ReviewStatus",
+    "StakeLevel",
+    "StakeholderReading",
+    "SupportRequest",
     "Verdict",
     "get_assessment_for",
     "get_assessment_to_answer",

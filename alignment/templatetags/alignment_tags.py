@@ -85,6 +85,7 @@ def department_assessments(context: Context, department: Department) -> dict[str
         ImpactAssessment.objects.visible_to(user)
         .filter(department=department)
         .select_related("initiative", "department")
+        .prefetch_related("commitments")
         .order_by("initiative__title")
     )
     return {
@@ -105,6 +106,7 @@ def initiative_assessments(context: Context, initiative: Initiative) -> dict[str
         ImpactAssessment.objects.visible_to(user)
         .filter(initiative=initiative)
         .select_related("initiative", "department")
+        .prefetch_related("commitments")
         .order_by("department__name")
     )
     loads = friction.by_department(a.department for a in assessments)

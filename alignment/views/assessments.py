@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from alignment import friction
+from alignment import friction, notices
 from alignment.forms import AssessmentAnswerForm, AssessmentForm, FrictionBudgetForm
 from alignment.models import (
     Agreement,
@@ -94,15 +95,23 @@ def assessment_create(request: HtmxHttpRequest, initiative_id: int) -> HttpRespo
     assessment = ImpactAssessment(initiative=initiative, assessed_by=request.user)
     initial = {"department": Department.objects.filter(slug=request.GET.get("department")).first()}
     form = AssessmentForm(request.POST or None, instance=assessment, initial=initial)
-    # A race may add the same pair between the form's check and our insert.
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_refusing_duplicates(form, field="department", duplicate=lambda: ASSESSED)
-    ):
-        messages.success(request, f"Impact on {assessment.department.name} recorded.")
+    saved, told = False, 0
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # A race may add the same pair between the form's check and our insert.
+            saved = save_refusing_duplicates(form, field="department", duplicate=lambda: ASSESSED)
+            told = notices.assessment_awaits(assessment) if saved else 0
+    if saved:
+        department = assessment.department.name
+        messages.success(request, f"Impact on {department} recorded.{_head_told(told)}")
         return redirect(initiative)
     return _render_editor(request, form)
+
+
+def _head_told(told: int) -> str:
+    if told:
+        return " Its head is told that it awaits their answer."
+    return " It awaits the head's answer on their home page (they get no email about it)."
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,10 +121,16 @@ def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpRespons
     was_answered = assessment.head_agreement != Agreement.PENDING
     form = AssessmentForm(request.POST or None, instance=assessment)
     if request.method == "POST" and form.is_valid():
-        if form.save() is not None:
+        with transaction.atomic():
+            saved = form.save() is not None
+            again = saved and was_answered and assessment.head_agreement == Agreement.PENDING
+            told = notices.assessment_awaits(assessment) if again else 0
+        if saved:
             note = ""
-            if was_answered and assessment.head_agreement == Agreement.PENDING:
-                note = " The hours changed, so it awaits the head's answer again."
+            if again:
+                note = " The hours changed, so it awaits the head's answer again." + _head_told(
+                    told
+                )
             messages.success(request, f"Impact on {assessment.department.name} saved.{note}")
             return redirect(assessment.initiative)
         # Refused as stale: show what is stored now, next to what was typed.
@@ -123,6 +138,15 @@ def assessment_edit(request: HtmxHttpRequest, assessment_id: int) -> HttpRespons
         carry_version(form, stored.version)
         return _render_editor(request, form, stored=stored)
     return _render_editor(request, form)
+
+
+def _answered(disagreed: bool, told: int) -> str:
+    """What the head is told after answering: only what really happens."""
+    if not disagreed:
+        return "Your answer is recorded: the security team sees it on the assessment."
+    if told:
+        return "Your answer is recorded, and the security team is told that you disagree."
+    return "Your answer is recorded: the security team sees it on the assessment list."
 
 
 def _row_context(
@@ -146,13 +170,21 @@ def assessment_answer(request: HtmxHttpRequest, assessment_id: int) -> HttpRespo
     assessment = get_assessment_to_answer(request.user, assessment_id)
     auto_id = f"id_answer{assessment.pk}_%s"
     form = AssessmentAnswerForm(request.POST or None, instance=assessment, auto_id=auto_id)
-    if request.method == "POST" and form.is_valid() and form.save() is not None:
+    saved = disagreed = False
+    told = 0
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save() is not None
+            disagreed = saved and assessment.head_agreement == Agreement.DISAGREED
+            told = notices.head_disagrees(assessment, request.user) if disagreed else 0
+    if saved:
+        answered = _answered(disagreed, told)
         if not is_fragment(request):
-            messages.success(request, "Your answer was sent to the security team.")
+            messages.success(request, answered)
             anchor = f"#assessment-row-{assessment.pk}"
             return redirect(assessment.department.get_absolute_url() + anchor)
         fresh = AssessmentAnswerForm(instance=assessment, auto_id=auto_id)
-        context = _row_context(request, assessment, answer_form=fresh, just_answered=True)
+        context = _row_context(request, assessment, answer_form=fresh, just_answered=answered)
         return render(request, ROW, context)
     if form.is_bound:
         # Show the answer as stored (the form keeps what was typed, and its errors).
@@ -244,13 +276,15 @@ def _posted_id(request: HtmxHttpRequest, name: str) -> int:
 
 def _propose(form: FrictionBudgetForm, department: Department, user: User) -> bool:
     try:
-        budgets.propose(
-            department,
-            hours=form.cleaned_data["friction_budget_hours"],
-            comment=form.cleaned_data["comment"],
-            by=user,
-            expected_version=form.cleaned_data["version"],
-        )
+        with transaction.atomic():
+            proposal = budgets.propose(
+                department,
+                hours=form.cleaned_data["friction_budget_hours"],
+                comment=form.cleaned_data["comment"],
+                by=user,
+                expected_version=form.cleaned_data["version"],
+            )
+            notices.budget_proposed(proposal)
     except StaleVersion as stale:
         refuse(form, stale)
         return False

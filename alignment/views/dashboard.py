@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alignment import charts, figures, friction
+from alignment import charts, engagement, figures, friction
 from alignment.heatmap import build_heatmap
 from alignment.meetings import figures as meeting_figures
 from alignment.meetings.models import ActionItem, Occurrence
@@ -39,6 +39,7 @@ def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "heatmap": build_heatmap(departments, SecurityObjective.objects.order_by("title")),
         "can_edit": roles.is_ciso(request.user),
         "meetings": meeting_figures.meetings_overview(),
+        "engagement_flags": engagement.dashboard_flags(request.user),
     }
     return render(request, "alignment/dashboard.html", context)
 

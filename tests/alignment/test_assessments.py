@@ -345,7 +345,8 @@ def test_head_agrees_in_place_with_htmx(client: Any, head_a: Any, assessment: An
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<li id="assessment-row-{assessment.pk}"')
     assert "<html" not in response.text
-    assert "Agreed" in response.text and "Your answer was sent" in response.text
+    assert "Agreed" in response.text
+    assert "Your answer is recorded: the security team sees it on the assessment." in response.text
     assessment.refresh_from_db()
     assert assessment.head_agreement == Agreement.AGREED
     assert assessment.head_comment == "Fine."

@@ -141,7 +141,10 @@ def test_head_disagrees_in_place_and_the_ciso_sees_it(
 
     row.get_by_label("Comment").fill("Eight hours a week is more than we can absorb.")
     row.get_by_role("button", name="Send answer").click()
-    expect(row.get_by_text("Your answer was sent to the security team.")).to_be_visible()
+    # The CISO (the programme's owner) is emailed by default: the row says so.
+    expect(
+        row.get_by_text("Your answer is recorded, and the security team is told that you disagree.")
+    ).to_be_visible()
     expect(row.locator(".badge", has_text="Disagreed")).to_be_visible()
     assert page.evaluate("window.__noReload") is True  # no reload happened
 

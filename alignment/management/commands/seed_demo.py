@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.demo import seed_alignment, seed_board_pack, seed_review
+from alignment.demo_commitments import seed_commitments
+from alignment.demo_engagement import seed_engagement
 from alignment.meetings.demo import seed_meetings
 from business_cases.demo import seed_business_cases
 from departments.demo import DemoOrganisation, seed_organisation
@@ -65,6 +67,8 @@ class Command(BaseCommand):
             departments=organisation.departments,
         )
         seed_meetings(users)
+        seed_engagement(users)
+        seed_commitments(users=users, today=today)
         seed_review(ciso=users["ciso"], today=today)
         # Frozen before the business cases are decided: the board saw last quarter's figures.
         if seed_board_pack(ciso=users["ciso"], executive=users["exec"], today=today) is None:

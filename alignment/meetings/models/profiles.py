@@ -16,6 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import receiver
 
+from alignment.models.notices import Delivery
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.http import HttpRequest
@@ -54,6 +56,21 @@ ACTION_REMINDER_CHOICES = [
     (7, "1 week before it is due"),
 ]
 MAX_ACTION_REMINDER_DAYS = 14
+
+
+# The profile field that holds the person's choice for each kind of notice.
+NOTICE_FIELDS = (
+    "notify_assessments",
+    "notify_budgets",
+    "notify_commitments",
+    "notify_disagreements",
+    "notify_requests",
+)
+
+
+def delivery_field(label: str) -> models.CharField[str, str]:
+    return models.CharField(label, max_length=10, choices=Delivery.choices, default=Delivery.NOW)
+
 
 MONDAY_TO_FRIDAY = 0b0011111
 ALL_DAYS = 0b1111111
@@ -143,6 +160,12 @@ class UserProfile(models.Model):
         help_text="Its events count as busy when meetings are scheduled. Only addresses on "
         "the hosts your administrator allows are fetched.",
     )
+    # What awaits this person, told by email at once, in the weekly digest or not at all.
+    notify_assessments = delivery_field("an impact assessment awaits my answer")
+    notify_budgets = delivery_field("a friction budget proposal awaits my answer")
+    notify_commitments = delivery_field("a delivered commitment awaits my confirmation")
+    notify_disagreements = delivery_field("a head disagrees with an impact assessment")
+    notify_requests = delivery_field("a department asks the security team for something")
     # The secret in the calendar-feed URL; replacing it revokes every copy of the old URL.
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     updated_at = models.DateTimeField(auto_now=True)
@@ -167,6 +190,13 @@ class UserProfile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(action_reminder_days__lte=MAX_ACTION_REMINDER_DAYS),
                 name="profile_action_reminder_days_range",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__in": Delivery.values}),
+                    name=f"profile_{name}_valid",
+                )
+                for name in NOTICE_FIELDS
             ),
         ]
 

@@ -45,6 +45,7 @@ from alignment.meetings.models import (
 )
 from alignment.meetings.models.series import may_take_notes
 from alignment.meetings.views.series import AttendanceRow
+from alignment.views import engagement as engagement_views
 from departments import roles
 from departments.http import INVALID_FORM_STATUS, HtmxHttpRequest, is_fragment
 from departments.versioning import StaleVersion, save_versioned
@@ -109,6 +110,7 @@ def _page_context(request: HtmxHttpRequest, occurrence: Occurrence) -> dict[str,
         "decision_form": DecisionForm(),
         "action_form": ActionItemForm(owners=_owners(occurrence)),
         "today": timezone.localdate(),
+        "engagement": engagement_views.meeting_panel(request.user, occurrence),
     }
 
 

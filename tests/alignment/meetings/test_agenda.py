@@ -10,7 +10,7 @@ import pytest
 
 from alignment.meetings import agenda, agenda_view
 from alignment.meetings.models import ActionItem, Occurrence
-from alignment.models import Agreement, Relation
+from alignment.models import Agreement, Commitment, Relation
 from departments.models import GoalStatus
 from objectives.models import InitiativeStatus
 from tests import factories
@@ -158,11 +158,12 @@ def test_building_an_agenda_takes_the_same_queries_for_ten_times_the_data(
             factories.LinkFactory(goal=goal, relation=Relation.CONFLICTS)
             factories.AssessmentFactory(department=dept_b)
             ActionItem.objects.create(occurrence=occurrence, title="x", owner=head_b)
+            Commitment.objects.create(department=dept_b, title="x", due_date=dt.date(2026, 4, 1))
 
-    # Conflicts, goals, assessments, actions, and the departments' figures.
+    # Conflicts, goals, assessments, actions, commitments, and the departments' figures.
     grow(1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         agenda.build_agenda(occurrence)
     grow(10)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         agenda.build_agenda(occurrence)

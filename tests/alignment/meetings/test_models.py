@@ -192,5 +192,6 @@ def test_the_tasks_run_their_work(series: MeetingSeries, monkeypatch: Any) -> No
         "password_resets",
         "expired",
         "materialised",
+        "notices",
     }
     assert meeting_tasks.queue_overdue_digests() == 0

@@ -135,14 +135,11 @@ def test_one_on_one_and_joint_agendas_keep_their_sections(
     factories.AssessmentFactory(department=dept_b, head_agreement=Agreement.DISAGREED)
     one = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
     joint = factories.joint(organiser=ciso, heads=[head_a, head_b])
-    for series in (one, joint):
+    keys = ["conflicts", "goals", "assessments", "actions"]
+    for series, extra in ((one, ["commitments"]), (joint, [])):
         table = agenda.build_agenda(series.occurrences.first())
-        assert [s["key"] for s in table["sections"]] == [
-            "conflicts",
-            "goals",
-            "assessments",
-            "actions",
-        ]
+        # A one-on-one also lists the open commitments to its department.
+        assert [s["key"] for s in table["sections"]] == keys + extra
     assert agenda.build_agenda(one.occurrences.first())["scope"] == "Sales"
 
 

@@ -1,0 +1,108 @@
+"""The programme's activity feed (alignment/activity.py): the page, a page at a time,
+and its CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET
+
+from alignment import activity
+from departments.http import HtmxHttpRequest
+from departments.models import Department
+from objectives.models import SecurityObjective
+
+
+class ActivityFilterForm(forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, to_field_name="slug"
+    )
+    objective = forms.ModelChoiceField(queryset=SecurityObjective.objects.none(), required=False)
+    person = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        fields = self.fields
+        departments = Department.objects.visible_to(user).order_by("name")  # type: ignore[arg-type]
+        fields["department"].queryset = departments  # type: ignore[attr-defined]
+        fields["objective"].queryset = SecurityObjective.objects.order_by("title")  # type: ignore[attr-defined]
+        people = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+        fields["person"].queryset = people  # type: ignore[attr-defined]
+
+    def filters(self) -> activity.Filters:
+        if not self.is_valid():
+            return activity.Filters()
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+
+        def start_of(day: dt.date | None) -> dt.datetime | None:
+            return dt.datetime.combine(day, dt.time(), tzinfo=zone) if day else None
+
+        until = data.get("until")
+        return activity.Filters(
+            department=data.get("department"),
+            objective_id=data["objective"].pk if data.get("objective") else None,
+            person_id=data["person"].pk if data.get("person") else None,
+            since=start_of(data.get("since")),
+            until=start_of(until + dt.timedelta(days=1)) if until else None,
+        )
+
+
+@require_GET
+def activity_feed(request: HtmxHttpRequest) -> HttpResponse:
+    """Who changed what and when; ?before=<time> pages back; ?format=csv downloads it."""
+    form = ActivityFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    if request.GET.get("format") == "csv":
+        return _csv(request, filters)
+    before = parse_datetime(request.GET.get("before", "")[:40])
+    if before is not None and timezone.is_naive(before):
+        before = None
+    page = activity.events(request.user, filters, before=before)
+    query = request.GET.copy()
+    query.pop("before", None)
+    older = None
+    if len(page) == activity.PAGE_SIZE:
+        query["before"] = page[-1].when.isoformat()
+        older = query.urlencode()
+    context = {"form": form, "events": page, "older": older, "paged": before is not None}
+    csv_query = request.GET.copy()
+    csv_query.pop("before", None)
+    csv_query["format"] = "csv"
+    context["csv_query"] = csv_query.urlencode()
+    return render(request, "alignment/activity.html", context, status=422 if form.errors else 200)
+
+
+def _safe(text: str) -> str:
+    """A spreadsheet must not run a sentence as a formula (CSV injection)."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def _csv(request: HtmxHttpRequest, filters: activity.Filters) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["when", "who", "department", "what", "link"])
+    for event in activity.all_events(request.user, filters):
+        when = timezone.localtime(event.when).strftime("%Y-%m-%d %H:%M")
+        link = request.build_absolute_uri(event.link) if event.link else ""
+        writer.writerow(
+            [when, _safe(event.who), _safe(event.department), _safe(event.sentence), link]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="activity-{stamp}.csv"'
+    return response
