@@ -25,7 +25,13 @@ from django.utils import timezone
 
 from alignment import figures
 from alignment.meetings.models import MeetingKind, MeetingSeries, Occurrence
-from alignment.models import Engagement, ImpactAssessment, StakeholderReading, StakeLevel
+from alignment.models import (
+    Commitment,
+    Engagement,
+    ImpactAssessment,
+    StakeholderReading,
+    StakeLevel,
+)
 from departments import roles
 from departments.models import Department
 
@@ -86,7 +92,8 @@ class Signals:
     - conflicts: unmitigated conflicts on the goals of the departments they lead;
     - has_one_on_one: an active one-on-one series with them exists;
     - held_recently / last_held: a one-on-one held in the last QUIET_DAYS days, the last one;
-    - missed: one-on-ones of the last QUIET_DAYS days recorded as no-shows.
+    - missed: one-on-ones of the last QUIET_DAYS days recorded as no-shows;
+    - overdue: the security team's commitments to the departments they lead, past due.
     """
 
     refused: int = 0
@@ -95,6 +102,7 @@ class Signals:
     held_recently: bool = False
     last_held: dt.datetime | None = None
     missed: int = 0
+    overdue: int = 0
 
     @property
     def quiet(self) -> bool:
@@ -106,7 +114,7 @@ def _per_department(rows: Iterable[dict[str, int]], key: str) -> dict[int, int]:
 
 
 def signals_for(people: list[User], *, now: dt.datetime) -> dict[int, Signals]:
-    """Signals for each leader (departments prefetched), in five queries whatever their number."""
+    """Signals for each leader (departments prefetched), in six queries whatever their number."""
     ids = [p.pk for p in people]
     refused = _per_department(
         ImpactAssessment.objects.counted()
@@ -140,6 +148,13 @@ def signals_for(people: list[User], *, now: dt.datetime) -> dict[int, Signals]:
         .annotate(n=Count("pk")),
         "series__leader",
     )
+    overdue = _per_department(
+        Commitment.objects.overdue(timezone.localdate(now))
+        .order_by()
+        .values("department")
+        .annotate(n=Count("pk")),
+        "department",
+    )
     with_series = set(
         MeetingSeries.objects.active()
         .filter(kind=MeetingKind.ONE_ON_ONE, leader__in=ids)
@@ -157,6 +172,7 @@ def signals_for(people: list[User], *, now: dt.datetime) -> dict[int, Signals]:
             held_recently=bool(row.get("recent")),
             last_held=row.get("last"),
             missed=missed.get(person.pk, 0),
+            overdue=sum(overdue.get(pk, 0) for pk in led),
         )
     return found
 

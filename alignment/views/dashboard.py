@@ -20,7 +20,7 @@ from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
 from departments.http import HtmxHttpRequest
-from departments.models import Department, Goal
+from departments.models import BudgetProposal, Department, Goal, ProposalStatus
 from objectives.models import SecurityObjective
 
 PAGE_SIZE = 50
@@ -72,6 +72,9 @@ def _department_home(request: HtmxHttpRequest) -> HttpResponse:
         .select_related("initiative", "department")
         .order_by("department__name", "initiative__title")
     )
+    budgets_to_answer = BudgetProposal.objects.filter(
+        department__in=headed, status=ProposalStatus.OPEN, from_security_team=True
+    ).select_related("department", "proposed_by")
     meetings = (
         Occurrence.objects.filter(series__attendees__user=user, series__active=True)
         .upcoming(days=HOME_MEETING_DAYS)
@@ -89,6 +92,7 @@ def _department_home(request: HtmxHttpRequest) -> HttpResponse:
         "goals": goals[:HOME_ROWS],
         "more_goals": goals.count() > HOME_ROWS,
         "assessments": awaiting,
+        "budgets_to_answer": budgets_to_answer,
         "friction": friction.by_department(headed),
         "meetings": meetings[:HOME_MEETINGS],
         "actions": actions[:HOME_ROWS],

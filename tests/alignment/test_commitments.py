@@ -400,3 +400,17 @@ def test_seed_demo_gives_commitments_in_every_state_and_two_requests(settings: A
     call_command("seed_demo", stdout=None)
     after = (Commitment.objects.count(), Commitment.history.count(), SupportRequest.objects.count())
     assert after == before
+
+
+def test_a_mitigated_conflict_offers_to_become_a_commitment(
+    client: Any, ciso: Any, head_a: Any, dept_a: Any
+) -> None:
+    link = factories.LinkFactory(
+        goal__department=dept_a, relation="conflicts", mitigation="Pre-approved changes."
+    )
+    create = reverse("alignment:commitment-create") + f"?link={link.pk}"
+    client.force_login(ciso)
+    assert create in client.get(reverse("alignment:conflict-list")).text
+    assert client.get(create).status_code == 200
+    client.force_login(head_a)
+    assert create not in client.get(reverse("alignment:conflict-list")).text

@@ -82,7 +82,7 @@ def test_heads_keep_their_home_page(client: Any, head_a: Any, dept_a: Any) -> No
     client.force_login(head_a)
     response = client.get("/")
     assert "Added workflow hours per week" not in response.text
-    assert "Impact assessments awaiting your answer" in response.text
+    assert "Awaiting your answer" in response.text
     assert "EDR everywhere" in response.text
     assert "Within budget" in response.text
 

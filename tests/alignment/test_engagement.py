@@ -17,6 +17,7 @@ from alignment import engagement
 from alignment.meetings.models import Attendance, MeetingSeries, Occurrence, OccurrenceStatus
 from alignment.models import (
     Agreement,
+    Commitment,
     Engagement,
     ReadingSource,
     Relation,
@@ -361,11 +362,17 @@ def test_signals_come_from_the_data_beside_each_leader(
     factories.LinkFactory(goal=goal, relation=Relation.CONFLICTS, mitigation="")
     meeting(series, 10, held=False)
     meeting(series, 80)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Commitment.objects.create(department=dept_b, title="Keys", due_date=yesterday)
+    Commitment.objects.create(
+        department=dept_b, title="Later", due_date=yesterday + dt.timedelta(days=30)
+    )
     client.force_login(ciso)
     response = client.get(reverse("alignment:engagement-matrix"))
     signals = {r.leader: r.signals for r in response.context["rows"]}
     head = signals[head_b]
-    assert (head.refused, head.conflicts, head.missed) == (1, 1, 1)
+    assert (head.refused, head.conflicts, head.missed, head.overdue) == (1, 1, 1, 1)
+    assert "1 commitment overdue" in response.content.decode()
     assert head.has_one_on_one and head.quiet and head.last_held is not None
     # A key leader shares the department's conflicts, not the head's answers.
     assert (signals[key_leader].refused, signals[key_leader].conflicts) == (0, 1)
@@ -426,7 +433,7 @@ def test_the_map_and_the_flag_take_a_bounded_number_of_queries(
         factories.one_on_one(organiser=ciso, leader=leader, department=dept_a, now=NOW)
     with django_assert_max_num_queries(1):
         assert len(engagement.flagged()) == 12
-    with django_assert_max_num_queries(9):  # leaders (3), readings, five signals
+    with django_assert_max_num_queries(10):  # leaders (3), readings, six signals
         rows = engagement.engagement_map(TODAY)
         assert sum(1 for r in rows if r.reading) == 12
     with django_assert_max_num_queries(2):

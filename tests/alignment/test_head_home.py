@@ -5,6 +5,7 @@ team and their open action items, in one screen and a bounded number of queries.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from alignment.meetings.models import ActionItem
 from alignment.models import Relation
+from departments import budgets
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +123,15 @@ def test_the_home_does_bounded_work_whatever_the_number_of_goals(
         page = client.get("/").text
     # Twenty goals and items shown, with the way to the rest.
     assert "More goals on" in page and "Showing the first 20" in page
+
+
+def test_a_budget_proposed_by_the_security_team_awaits_the_head_on_their_home(
+    ciso: Any, head_a: Any, dept_a: Any
+) -> None:
+    proposal = budgets.propose(dept_a, hours=Decimal("12"), comment="", by=ciso)
+    page = home(head_a)
+    assert "Friction budget of Infrastructure</a>: 12 h/week proposed by" in page
+    budgets.accept(dept_a, proposal.pk, by=head_a)
+    page = home(head_a)
+    assert "Friction budget of Infrastructure</a>" not in page
+    assert "Nothing awaits your answer." in page
