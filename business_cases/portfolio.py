@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from business_cases import finance
 from business_cases.models import BusinessCase, CaseDecision, CaseStatus, Outcome
 from departments import roles
+from departments.text import spreadsheet_safe
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -81,11 +82,6 @@ def _cell(value: finance.Figure, quantum: str) -> str:
     return str(finance.rounded(value, Decimal(quantum)))
 
 
-def _safe(text: str) -> str:
-    """A spreadsheet must not run a title as a formula (CSV injection)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def as_csv(found: list[Row], currency: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -108,8 +104,8 @@ def as_csv(found: list[Row], currency: str) -> str:
         rosi = f.rosi * 100 if isinstance(f.rosi, Decimal) else f.rosi
         writer.writerow(
             [
-                _safe(row.case.title),
-                _safe(row.case.initiative.title),
+                spreadsheet_safe(row.case.title),
+                spreadsheet_safe(row.case.initiative.title),
                 row.case.get_status_display(),
                 row.case.revision,
                 _cell(f.total_cost_of_ownership, "0.01"),

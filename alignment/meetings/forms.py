@@ -4,7 +4,6 @@ validate and convert; the views call the services."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -43,6 +42,7 @@ from alignment.meetings.services import Guest
 from departments.forms import BoundedModelMultipleChoiceField
 from departments.models import Department
 from departments.roles import SECURITY_GROUP
+from departments.text import validate_single_line
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -78,21 +78,6 @@ class LeadTimesField(forms.TypedMultipleChoiceField):
 
     def prepare_value(self, value: object) -> object:
         return [str(v) for v in value] if isinstance(value, list) else value
-
-
-# C0 and C1 control characters (CR, LF, tab, NUL…) and the Unicode line separators: a
-# title or a place is written into email headers and calendar lines, where a line break
-# starts a new header or property.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def validate_single_line(value: str) -> None:
-    """Refuse line breaks and other control characters in a one-line text."""
-    if CONTROL_CHARACTERS.search(value):
-        raise ValidationError(
-            "Write this on one line, without line breaks, tabs or other control characters.",
-            code="control_character",
-        )
 
 
 def within_years_of_today(day: dt.date, what: str) -> None:

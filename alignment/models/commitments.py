@@ -13,7 +13,6 @@ notifications hook into are in alignment/commitments.py.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -29,21 +28,12 @@ from alignment.models.impact import ImpactAssessment
 from alignment.models.links import AlignmentLink
 from departments import roles
 from departments.models import TEXT_MAX_LENGTH, Department
+from departments.text import validate_single_line
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 TITLE_MAX_LENGTH = 200
-# A title goes into emails, agendas and CSV cells: one line (as meeting titles).
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def validate_single_line(value: str) -> None:
-    if CONTROL_CHARACTERS.search(value or ""):
-        raise ValidationError(
-            "Write this on one line, without line breaks, tabs or other control characters.",
-            code="control_character",
-        )
 
 
 # The sources a commitment may come from; at most one of them (`commitment_one_source`).

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from alignment import activity
 from departments.http import HtmxHttpRequest
 from departments.models import Department
+from departments.text import spreadsheet_safe
 from objectives.models import SecurityObjective
 
 
@@ -87,11 +88,6 @@ def activity_feed(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "alignment/activity.html", context, status=422 if form.errors else 200)
 
 
-def _safe(text: str) -> str:
-    """A spreadsheet must not run a sentence as a formula (CSV injection)."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def _csv(request: HtmxHttpRequest, filters: activity.Filters) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -100,7 +96,13 @@ def _csv(request: HtmxHttpRequest, filters: activity.Filters) -> HttpResponse:
         when = timezone.localtime(event.when).strftime("%Y-%m-%d %H:%M")
         link = request.build_absolute_uri(event.link) if event.link else ""
         writer.writerow(
-            [when, _safe(event.who), _safe(event.department), _safe(event.sentence), link]
+            [
+                when,
+                spreadsheet_safe(event.who),
+                spreadsheet_safe(event.department),
+                spreadsheet_safe(event.sentence),
+                link,
+            ]
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv")
     stamp = timezone.localdate().isoformat()

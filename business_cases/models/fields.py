@@ -11,7 +11,6 @@ most, shown to the cent, so no rounding of a figure can fail.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from departments.text import CONTROL_CHARACTERS
 
 ZERO = Decimal(0)
 
@@ -38,8 +39,6 @@ MAX_TEXT = 5_000
 # Lines of each kind in one case (costs, scenarios, benefits, end-user lines).
 MAX_LINES = 200
 
-# Line breaks (CR, LF, the Unicode separators), tabs, NUL and every other control character.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 SINGLE_LINE = "Use one line of plain text: no line breaks, tabs or other control characters."
 
 
