@@ -319,6 +319,10 @@ LOGGING = {
 # --- Product settings ------------------------------------------------------------------
 DEMO_PASSWORD = "minds-demo-2026"
 CURRENCY = env_str("CURRENCY", "EUR")
+# Rows on one page of a list (goals, initiatives, the business-case portfolio…).
+PAGE_SIZE = env.int("PAGE_SIZE", default=50)
+if PAGE_SIZE < 1:
+    raise ImproperlyConfigured(f"PAGE_SIZE must be 1 or more; got {PAGE_SIZE}.")
 
 for _folder in (
     VAR_DIR,
