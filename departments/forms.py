@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
-from departments import documents
+from departments import documents, people
 from departments.models import CheckIn, Direction, Goal, GoalStatus, ProcessDocument
 from departments.versioning import VersionedModelForm
 
@@ -49,6 +49,14 @@ class GoalChoiceField(BoundedModelMultipleChoiceField):
         return f"{obj.department.name}: {obj.title}"
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A dropdown of people by full name (username for an account without a name):
+    several people share a first name, and nobody recognises a colleague's username."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return people.full_name(obj)
+
+
 # Browsers' date inputs speak ISO 8601 whatever the locale; en-GB's first input format
 # (dd/mm/yyyy) would leave an edited goal's due date blank.
 ISO_DATE = "%Y-%m-%d"
@@ -75,6 +83,7 @@ class GoalForm(VersionedModelForm[Goal]):
             "due_date": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"owner": PersonChoiceField}
 
     def __init__(
         self, *args: Any, owner_choices: QuerySet[User] | None = None, **kwargs: Any

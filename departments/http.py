@@ -6,15 +6,19 @@
   htmx history restore gets the whole page;
 - `form_status(form)`: 422 for an invalid form, the status the htmx config swaps in place,
   on pages and fragments alike;
-- `require_security_team(user)`: 403 for anyone outside the security team.
+- `require_security_team(user)`: 403 for anyone outside the security team;
+- `page_of(request, rows)`: the page of a list that `?page=` asks for, `PAGE_SIZE` rows
+  (templates/_list_pager.html links the pages, keeping the list's filters and sort).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -22,8 +26,11 @@ from departments import roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.core.paginator import _SupportsPagination
 
 INVALID_FORM_STATUS = 422
+
+_Row = TypeVar("_Row")
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -50,3 +57,13 @@ def form_status(*forms_: forms.BaseForm | forms.BaseFormSet | None) -> int:
 def require_security_team(user: User, why: str = "Only the security team does this.") -> None:
     if not roles.is_ciso(user):
         raise PermissionDenied(why)
+
+
+def page_of(request: HttpRequest, rows: _SupportsPagination[_Row]) -> Page[_Row]:
+    """The page `?page=` asks for, of `settings.PAGE_SIZE` rows; a missing, malformed or
+    out-of-range number gives the first or the last page, never an error.
+
+    `rows` must be in a fixed order (a tie-breaker last), or a row could show on two
+    pages or none.
+    """
+    return Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))

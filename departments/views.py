@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from departments import roles, uploads
+from departments import people, roles, uploads
 from departments.forms import (
     CheckInForm,
     DocumentForm,
@@ -23,7 +22,7 @@ from departments.forms import (
     duplicate_goal_message,
     inline_checkin_form,
 )
-from departments.http import HtmxHttpRequest, form_status, is_fragment
+from departments.http import HtmxHttpRequest, form_status, is_fragment, page_of
 from departments.models import (
     CheckIn,
     Department,
@@ -44,9 +43,6 @@ if TYPE_CHECKING:
     from django.http import QueryDict
 
 DETAIL_TEMPLATE = "departments/department_detail.html"
-
-
-GOALS_PER_PAGE = 50
 
 
 @require_GET
@@ -75,8 +71,11 @@ def department_list(request: HtmxHttpRequest) -> HttpResponse:
                 distinct=True,
             ),
         )
+        .order_by("name", "pk")
     )
-    return render(request, "departments/department_list.html", {"departments": departments})
+    page = page_of(request, departments)
+    context = {"departments": page.object_list, "page": page}
+    return render(request, "departments/department_list.html", context)
 
 
 def _goals_with_trends(department: Department) -> list[Goal]:
@@ -120,19 +119,26 @@ def department_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def goal_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Goals by department, filtered by department and status, a page at a time; a head's
+    department choices (and goals) are only the departments they may see."""
+    departments = Department.objects.visible_to(request.user).only("name", "slug")
     goals = Goal.objects.visible_to(request.user).select_related("department", "owner")
+    department = request.GET.get("department", "")
+    if department:
+        goals = goals.filter(department__slug=department)
     status = request.GET.get("status", "")
     if status in GoalStatus.values:
         goals = goals.filter(status=status)
     elif status == "at_risk_or_off_track":
         goals = goals.at_risk()
-    paginator = Paginator(goals.order_by("department__name", "due_date", "title"), GOALS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, goals.order_by("department__name", "due_date", "title", "pk"))
     context = {
         "goals": page.object_list,
         "page": page,
         "status": status,
         "statuses": GoalStatus.choices,
+        "department": department,
+        "departments": departments.order_by("name"),
     }
     return render(request, "departments/goal_list.html", context)
 
@@ -155,7 +161,7 @@ def _owner_choices(department: Department) -> QuerySet[User]:
     users = get_user_model().objects.filter(
         Q(headed_departments=department) | Q(led_departments=department)
     )
-    return users.distinct().order_by("first_name", "last_name")
+    return people.by_name(users.distinct())
 
 
 def _save_goal(form: GoalForm) -> bool:

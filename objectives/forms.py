@@ -8,7 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from departments.forms import GoalChoiceField
+from departments import people
+from departments.forms import GoalChoiceField, PersonChoiceField
 from departments.models import Goal
 from departments.roles import SECURITY_GROUP
 from departments.versioning import VersionedModelForm
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def security_team() -> QuerySet[User]:
-    return get_user_model().objects.filter(groups__name=SECURITY_GROUP).order_by("first_name")
+    return people.by_name(get_user_model().objects.filter(groups__name=SECURITY_GROUP))
 
 
 def active_goals_field(label: str, help_text: str) -> GoalChoiceField:
@@ -58,6 +59,7 @@ class ObjectiveForm(VersionedModelForm[SecurityObjective]):
             "description": forms.Textarea(attrs={"rows": 3}),
             "business_value": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"owner": PersonChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,6 +112,7 @@ class InitiativeForm(VersionedModelForm[Initiative]):
             "end_date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"owner": PersonChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,6 +165,7 @@ class MeasureForm(VersionedModelForm[Measure]):
             "owner",
             "goals",
         ]
+        field_classes = {"owner": PersonChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

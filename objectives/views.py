@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -14,6 +15,7 @@ from departments.http import (
     HtmxHttpRequest,
     form_status,
     is_fragment,
+    page_of,
     require_security_team,
     template_for,
 )
@@ -38,9 +40,10 @@ def _objectives_context(request: HtmxHttpRequest) -> dict[str, object]:
         SecurityObjective.objects.visible_to(request.user)
         .select_related("owner")
         .annotate(initiative_count=Count("initiatives"), budget=Sum("initiatives__budget"))
-        .order_by("position", "title")
+        .order_by("position", "title", "pk")
     )
-    return {"objectives": objectives}
+    page = page_of(request, objectives)
+    return {"objectives": page.object_list, "page": page}
 
 
 @require_GET
@@ -118,9 +121,11 @@ def objective_move(request: HtmxHttpRequest, objective_id: int, direction: str) 
     if direction not in STEPS:
         raise Http404("Up or down.")
     objective.move(STEPS[direction])
+    # The page shown (?page=, carried by the form's action) is the page answered.
     if is_fragment(request):
         return render(request, f"{OBJECTIVES}#objective-cards", _objectives_context(request))
-    return redirect("objectives:objective-list")
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    return redirect(reverse("objectives:objective-list") + query)
 
 
 @require_POST
@@ -139,8 +144,12 @@ def initiative_list(request: HtmxHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in InitiativeStatus.values:
         initiatives = initiatives.filter(status=status)
+    # In the objectives' order of priority, then each objective's own.
+    order = ["objective__position", "objective__title", "position", "title", "pk"]
+    page = page_of(request, initiatives.order_by(*order))
     context = {
-        "initiatives": initiatives,
+        "initiatives": page.object_list,
+        "page": page,
         "status": status,
         "statuses": InitiativeStatus.choices,
     }

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from django import template
 from django.utils.html import format_html
 
+from departments import people
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -80,6 +82,4 @@ def sparkline(values: Sequence[Decimal | float], label: str = "trend") -> str:
 @register.filter
 def person(user: User | None) -> str:
     """A user's full name, else their username, else a dash (for an empty owner)."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.username
+    return people.full_name(user)
