@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +27,7 @@ from departments.http import (
     HtmxHttpRequest,
     form_status,
     is_fragment,
+    page_of,
     require_security_team,
     template_for,
 )
@@ -47,15 +48,19 @@ def _editable(case: BusinessCase) -> BusinessCase:
 @require_GET
 @vary_on_headers("HX-Request")
 def case_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The portfolio: every case with cost, risk reduction, ROSI and status, sortable."""
+    """The portfolio: cases with cost, risk reduction, ROSI and status, sortable, a page
+    at a time."""
     if not roles.reads_everything(request.user):
         raise Http404("No business cases here.")
     sort = request.GET.get("sort", portfolio.DEFAULT_SORT)
     sort = sort if sort in portfolio.SORTS else portfolio.DEFAULT_SORT
     descending = request.GET.get("dir", "desc") != "asc"
     status = request.GET.get("status", "")
+    found = portfolio.rows(request.user, status=status, sort=sort, descending=descending)
+    page = page_of(request, found)
     context = {
-        "rows": portfolio.rows(request.user, status=status, sort=sort, descending=descending),
+        "rows": page.object_list,
+        "page": page,
         "sort": sort,
         "descending": descending,
         "status": status,
@@ -67,13 +72,14 @@ def case_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-def portfolio_csv(request: HtmxHttpRequest) -> HttpResponse:
+def portfolio_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """Every case the user may see, streamed a chunk of cases at a time."""
     if not roles.reads_everything(request.user):
         raise Http404("No business cases here.")
-    rows = portfolio.rows(request.user, sort=request.GET.get("sort", "title"), descending=False)
-    response = HttpResponse(
-        portfolio.as_csv(rows, currency=settings.CURRENCY), content_type="text/csv"
+    lines = portfolio.csv_lines(
+        request.user, sort=request.GET.get("sort", "title"), currency=settings.CURRENCY
     )
+    response = StreamingHttpResponse(lines, content_type="text/csv")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="business-cases-{stamp}.csv"'
     return response
