@@ -120,11 +120,19 @@ class Dashboard:
         return [row for row in self.friction if row.over_budget]
 
     @property
+    def friction_worst(self) -> list[Friction]:
+        """The `FRICTION_SHOWN` departments nearest to or furthest over their budget."""
+        ranked = sorted(self.friction, key=lambda r: (-r.overrun, -r.percent, r.department.name))
+        return ranked[:FRICTION_SHOWN]
+
+    @property
     def initiative_count(self) -> int:
         return sum(count for _, _, count in self.initiatives_by_status)
 
 
 LIST_SIZE = 8
+# Departments in the dashboard's friction chart and table (every one is counted).
+FRICTION_SHOWN = 10
 
 
 def build_dashboard(departments: Iterable[Department]) -> Dashboard:

@@ -1,17 +1,21 @@
 """The alignment matrix of one department: its goals × the initiatives, grouped by objective.
 
-Only one department's goals are ever laid out as columns, so a page never holds the
-cross product of every initiative with every goal. Everything here costs a fixed number
-of queries, whatever the number of goals, initiatives and links.
+Only one department's goals are ever laid out as columns, and by default only the
+initiatives relevant to it (linked to its goals or assessed on it) as rows, a page at a
+time, so a page never holds the cross product of every initiative with every goal.
+Everything here costs a fixed number of queries, whatever the number of goals,
+initiatives and links; the counters are SQL aggregates over the current rows (never
+cached, so never stale after a save).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
-from alignment.models import AlignmentLink, Relation
+from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from alignment.models.links import unmitigated
 from departments.models import Department, Goal
 from objectives.models import Initiative, SecurityObjective
@@ -53,7 +57,7 @@ def counters_for(department: Department) -> Counters:
 
 
 def with_conflict_counts(departments: QuerySet[Department]) -> QuerySet[Department]:
-    """Annotate `conflict_count` and `unmitigated_count` (for the department tabs' badges)."""
+    """Annotate `conflict_count` and `unmitigated_count` (for the department chooser)."""
     return departments.annotate(
         conflict_count=Count("goals__links", filter=CONFLICT),
         unmitigated_count=Count("goals__links", filter=UNMITIGATED),
@@ -83,41 +87,66 @@ class Matrix:
     department: Department
     goals: list[Goal]
     groups: list[ObjectiveGroup]
+    page: Page[Initiative] | None = None
 
     @property
     def row_count(self) -> int:
         return sum(len(group.rows) for group in self.groups)
 
 
-def build_matrix(
-    department: Department, *, objective: SecurityObjective | None = None, only_linked: bool = False
-) -> Matrix:
-    """The department's goals as columns × initiatives as rows, grouped by objective.
+# Initiatives (rows) on one page of a matrix: about 4 goals a department at 100× makes
+# 200 cells a page, whatever the number of initiatives.
+MATRIX_ROWS = 50
 
-    `objective` keeps that objective's initiatives only; `only_linked` keeps the
-    initiatives linked to at least one of the department's goals. Three queries.
+
+def relevant_to(department: Department) -> Q:
+    """An initiative linked to one of the department's goals, or assessed on it."""
+    linked = AlignmentLink.objects.filter(goal__department=department).values("initiative")
+    assessed = ImpactAssessment.objects.filter(department=department).values("initiative")
+    return Q(pk__in=linked) | Q(pk__in=assessed)
+
+
+def build_matrix(
+    department: Department,
+    *,
+    objective: SecurityObjective | None = None,
+    show_all: bool = False,
+    q: str = "",
+    page: int | str | None = 1,
+) -> Matrix:
+    """The department's goals as columns × initiatives as rows, grouped by objective,
+    `MATRIX_ROWS` initiatives a page.
+
+    By default only the initiatives relevant to the department (`relevant_to`);
+    `show_all` every initiative; `objective` keeps that objective's; `q` those whose title
+    contains it. Four queries (goals, count, the page of initiatives, their links).
     """
     goals = list(Goal.objects.filter(department=department).order_by("due_date", "title"))
     initiatives: QuerySet[Initiative] = Initiative.objects.select_related("objective").order_by(
         "objective__title", "objective_id", "title", "pk"
     )
-    links: QuerySet[AlignmentLink] = AlignmentLink.objects.filter(goal__department=department)
+    if not show_all:
+        initiatives = initiatives.filter(relevant_to(department))
     if objective is not None:
         initiatives = initiatives.filter(objective=objective)
-        links = links.filter(initiative__objective=objective)
+    if q:
+        initiatives = initiatives.filter(title__icontains=q)
+    if not goals:
+        return Matrix(department=department, goals=goals, groups=[])
+    shown = Paginator(initiatives, MATRIX_ROWS).get_page(page)
+    links = AlignmentLink.objects.filter(
+        goal__department=department, initiative__in=[i.pk for i in shown]
+    )
     by_pair = {(link.initiative_id, link.goal_id): link for link in links}
-    linked = {initiative_id for initiative_id, _ in by_pair}
     groups: list[ObjectiveGroup] = []
-    for initiative in initiatives:
-        if only_linked and initiative.pk not in linked:
-            continue
+    for initiative in shown:
         if not groups or groups[-1].objective.pk != initiative.objective_id:
             groups.append(ObjectiveGroup(objective=initiative.objective))
         cells = [
             MatrixCell(goal=goal, link=by_pair.get((initiative.pk, goal.pk))) for goal in goals
         ]
         groups[-1].rows.append(MatrixRow(initiative=initiative, cells=cells))
-    return Matrix(department=department, goals=goals, groups=groups)
+    return Matrix(department=department, goals=goals, groups=groups, page=shown)
 
 
 def link_between(initiative: Initiative, goal: Goal) -> AlignmentLink | None:

@@ -29,6 +29,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("alignment/heatmap/", matrix_views.heatmap, name="heatmap"),
     path(
+        "alignment/heatmap/departments/<slug:slug>/",
+        matrix_views.heatmap_department,
+        name="heatmap-department",
+    ),
+    path(
+        "alignment/heatmap/objectives/<int:objective_id>/",
+        matrix_views.heatmap_objective,
+        name="heatmap-objective",
+    ),
+    path(
         "alignment/initiatives/<int:initiative_id>/goal-search/",
         matrix_views.goal_search,
         name="goal-search",

@@ -13,15 +13,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alignment import charts, engagement, figures, friction
-from alignment.heatmap import build_heatmap
+from alignment import charts, engagement, figures, friction, heatmap
 from alignment.meetings import figures as meeting_figures
 from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
 from departments.http import HtmxHttpRequest
 from departments.models import BudgetProposal, Department, Goal, ProposalStatus
-from objectives.models import SecurityObjective
 
 PAGE_SIZE = 50
 # A head's home shows this many goals and action items, and the next meetings.
@@ -35,8 +33,8 @@ def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
     board = figures.build_dashboard(departments)
     context = {
         "board": board,
-        "chart": charts.friction_chart(board.friction),
-        "heatmap": build_heatmap(departments, SecurityObjective.objects.order_by("title")),
+        "chart": charts.friction_chart(board.friction_worst),
+        "heatmap": heatmap.summarise(Department.objects.all()),
         "can_edit": roles.is_ciso(request.user),
         "meetings": meeting_figures.meetings_overview(),
         "engagement_flags": engagement.dashboard_flags(request.user),

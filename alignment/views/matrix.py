@@ -10,15 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from alignment import heatmap as heatmap_totals
 from alignment.forms import LinkForm, MatrixFilterForm, QuickLinkForm
-from alignment.heatmap import build_heatmap
 from alignment.matrix import build_matrix, counters_for, link_between, with_conflict_counts
 from alignment.models import AlignmentLink
 from departments import roles
@@ -29,9 +30,16 @@ from departments.http import (
     require_security_team,
 )
 from departments.models import Department, Goal, get_department_for, get_goal_for
-from objectives.models import Initiative, SecurityObjective, get_initiative_for
+from objectives.models import (
+    Initiative,
+    SecurityObjective,
+    get_initiative_for,
+    get_objective_for,
+)
 
 MATRIX = "alignment/matrix.html"
+HEATMAP = "alignment/heatmap.html"
+HEATMAP_ROWS = 25
 SEARCH = "alignment/_link_search.html"
 SEARCH_LIMIT = 10
 SIDES = ("initiative", "goal")
@@ -42,7 +50,14 @@ LINKS_ONLY = "Only the security team links initiatives to goals."
 
 @require_GET
 def matrix_index(request: HtmxHttpRequest) -> HttpResponse:
-    department = Department.objects.visible_to(request.user).order_by("name").first()
+    """The matrix of the department chosen with ?department=<slug> (the chooser's form),
+    else of the first one the user may see."""
+    departments = Department.objects.visible_to(request.user)
+    if chosen := request.GET.get("department"):
+        departments = departments.filter(slug=chosen)
+    department = departments.order_by("name").first()
+    if department is None and chosen:
+        return redirect("alignment:matrix-index")
     if department is None:
         return redirect("alignment:heatmap")
     return redirect("alignment:matrix", slug=department.slug)
@@ -51,26 +66,45 @@ def matrix_index(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def matrix(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """One department's matrix; ?objective=, ?q= (initiative title) and ?rows=all (every
+    initiative, not only those linked to or assessed on the department) filter it."""
     department = get_department_for(request.user, slug)
     filters = MatrixFilterForm(request.GET)
     filters.is_valid()  # an unknown objective is ignored; the others still apply
-    chosen = filters.cleaned_data
+    show_all = request.GET.get("rows") == "all"
+    q = _query(request)
+    objective = filters.cleaned_data.get("objective")
     table = build_matrix(
         department,
-        objective=chosen.get("objective"),
-        only_linked=chosen.get("only_linked", False),
+        objective=objective,
+        show_all=show_all,
+        q=q,
+        page=request.GET.get("page"),
     )
     context: dict[str, object] = {
         "department": department,
         "matrix": table,
         "can_edit": roles.is_ciso(request.user),
+        "show_all": show_all,
+        "filtered": show_all or bool(q) or objective is not None,
+        "q": q,
+        "query": _matrix_query(request),
     }
     if is_fragment(request):
         return render(request, f"{MATRIX}#matrix-table", context)
-    context["departments"] = with_conflict_counts(Department.objects.visible_to(request.user))
+    context["departments"] = with_conflict_counts(
+        Department.objects.visible_to(request.user)
+    ).order_by("name")
     context["counters"] = counters_for(department)
     context["filters"] = filters
     return render(request, MATRIX, context)
+
+
+def _matrix_query(request: HtmxHttpRequest) -> str:
+    """The matrix's filters as a query string, for its page links (the page left out)."""
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
 
 
 def _cell_objects(
@@ -124,12 +158,75 @@ def matrix_cell(
     return render(request, "alignment/link_form.html", context)
 
 
+def _heatmap_page(request: HtmxHttpRequest) -> dict[str, object]:
+    """The summary: one row per department (or per objective with ?by=objective), worst
+    first, ?q= to find one by name, paginated; never the cells of more than one."""
+    departments = Department.objects.visible_to(request.user)
+    by = "objective" if request.GET.get("by") == "objective" else "department"
+    q = _query(request)
+    rows: QuerySet[Department] | QuerySet[SecurityObjective]
+    if by == "objective":
+        objectives = SecurityObjective.objects.visible_to(request.user)
+        rows = heatmap_totals.objectives_worst_first(objectives, departments)
+        rows = rows.filter(title__icontains=q) if q else rows
+    else:
+        rows = heatmap_totals.departments_worst_first(departments)
+        rows = rows.filter(name__icontains=q) if q else rows
+    page = Paginator(rows, HEATMAP_ROWS).get_page(request.GET.get("page"))
+    return {
+        "by": by,
+        "q": q,
+        "page": page,
+        "totals": [heatmap_totals.Total.of(item) for item in page],
+        "summary": heatmap_totals.summarise(departments, worst=0),
+    }
+
+
 @require_GET
+@vary_on_headers("HX-Request")
 def heatmap(request: HtmxHttpRequest) -> HttpResponse:
-    departments = Department.objects.visible_to(request.user).order_by("name")
-    objectives = SecurityObjective.objects.visible_to(request.user).order_by("title")
-    context = {"heatmap": build_heatmap(departments, objectives)}
-    return render(request, "alignment/heatmap.html", context)
+    return render(request, HEATMAP, _heatmap_page(request))
+
+
+def _opened(request: HtmxHttpRequest, context: dict[str, object], partial: str) -> HttpResponse:
+    """The opened row as a fragment (?open=0 closes it), or the whole page with it open."""
+    context["open"] = request.GET.get("open") != "0"
+    if is_fragment(request):
+        return render(request, f"{HEATMAP}#{partial}", context)
+    return render(request, HEATMAP, {**_heatmap_page(request), **context, "opened": partial})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def heatmap_department(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """One department's cells: its totals by objective (only objectives linked to it)."""
+    department = get_department_for(request.user, slug)
+    objectives = list(SecurityObjective.objects.visible_to(request.user).order_by("title"))
+    row = heatmap_totals.departments_worst_first(Department.objects.filter(pk=department.pk))
+    cells = heatmap_totals.department_cells(department, objectives)
+    context: dict[str, object] = {
+        "total": heatmap_totals.Total.of(row.get()),
+        "cells": cells,
+        "unlinked": len(objectives) - len(cells),
+    }
+    return _opened(request, context, "heatmap-department")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def heatmap_objective(request: HtmxHttpRequest, objective_id: int) -> HttpResponse:
+    """One objective's cells in the departments the user may see, worst first."""
+    objective = get_objective_for(request.user, objective_id)
+    departments = Department.objects.visible_to(request.user)
+    objectives = SecurityObjective.objects.filter(pk=objective.pk)
+    row = heatmap_totals.objectives_worst_first(objectives, departments).get()
+    cells, linked = heatmap_totals.objective_cells(objective, departments)
+    context: dict[str, object] = {
+        "total": heatmap_totals.Total.of(row),
+        "cells": cells,
+        "more": linked - len(cells),
+    }
+    return _opened(request, context, "heatmap-objective")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alignment import figures
-from alignment.matrix import build_matrix, counters_for, with_conflict_counts
+from alignment.matrix import MATRIX_ROWS, build_matrix, counters_for, with_conflict_counts
 from alignment.models import AlignmentLink, Relation
 from departments.models import Department
 from tests import factories
@@ -33,6 +33,7 @@ class Scene:
     sso: Any
     reviews: Any
     edr: Any
+    endpoint: Any
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def scene(dept_a: Any, dept_b: Any) -> Scene:
         initiative=reviews, goal=deploys, relation=Relation.CONFLICTS, rationale="Slows releases"
     )
     factories.LinkFactory(initiative=edr, goal=revenue, relation=Relation.SUPPORTS)
-    return Scene(uptime, deploys, revenue, access, sso, reviews, edr)
+    return Scene(uptime, deploys, revenue, access, sso, reviews, edr, endpoint)
 
 
 def matrix_url(department: Any, query: str = "") -> str:
@@ -74,7 +75,7 @@ def test_ciso_sees_goals_as_columns_and_initiatives_grouped_by_objective(
     client: Any, ciso: Any, dept_a: Any, scene: Scene
 ) -> None:
     client.force_login(ciso)
-    response = client.get(matrix_url(dept_a))
+    response = client.get(matrix_url(dept_a, "?rows=all"))
     html = response.text[response.text.index('<div id="matrix-table">') :]
     assert response.status_code == 200
     assert html.count('<th scope="col" class="matrix-goal">') == 2
@@ -87,11 +88,63 @@ def test_ciso_sees_goals_as_columns_and_initiatives_grouped_by_objective(
     assert html.count('<td id="matrix-cell-') == 3 * 2
 
 
+def test_by_default_rows_are_the_initiatives_linked_to_or_assessed_on_the_department(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    awareness = factories.InitiativeFactory(title="Phishing drills")
+    factories.AssessmentFactory(initiative=awareness, department=dept_a)
+    factories.InitiativeFactory(title="Unrelated vault")
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_a)).text
+    table = html[html.index('<div id="matrix-table">') :]
+    assert "SSO and MFA" in table and "Quarterly access reviews" in table
+    assert "Phishing drills" in table  # assessed on Infrastructure, no link yet
+    # EDR is linked to Sales only, the vault to nobody: behind "Every initiative".
+    assert "EDR on all laptops" not in table and "Unrelated vault" not in table
+    assert f'href="{matrix_url(dept_a)}?rows=all"' in table
+    assert "3 initiatives linked to or assessed on Infrastructure" in table
+
+
+def test_a_search_keeps_the_initiatives_whose_title_matches(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_a, "?rows=all&q=edr")).text
+    table = html[html.index('<div id="matrix-table">') :]
+    assert "EDR on all laptops" in table and "SSO and MFA" not in table
+    assert 'value="edr"' in html
+
+
+def test_rows_are_paginated_and_pages_keep_the_filters(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    factories.InitiativeFactory.create_batch(MATRIX_ROWS, objective=scene.access)
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_a, "?rows=all")).text
+    assert html.count('<th scope="row" class="matrix-initiative">') == MATRIX_ROWS
+    assert 'href="?rows=all&amp;page=2"' in html and "1 / 2" in html
+    second = client.get(matrix_url(dept_a, "?rows=all&page=2"), headers=HTMX).text
+    assert second.count('<th scope="row" class="matrix-initiative">') == 3
+    assert 'href="?rows=all&amp;page=1"' in second
+
+
+def test_a_department_with_nothing_linked_offers_every_initiative(
+    client: Any, ciso: Any, dept_a: Any
+) -> None:
+    factories.GoalFactory(department=dept_a)
+    factories.InitiativeFactory(title="Vault")
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_a)).text
+    assert "No security initiative is linked to Infrastructure" in html
+    assert f'href="{matrix_url(dept_a)}?rows=all">Show every initiative' in html
+    assert "Vault" in client.get(matrix_url(dept_a, "?rows=all")).text
+
+
 def test_cells_say_the_relation_in_words_and_mark_unmitigated_conflicts(
     client: Any, ciso: Any, dept_a: Any, scene: Scene
 ) -> None:
     client.force_login(ciso)
-    html = client.get(matrix_url(dept_a)).text
+    html = client.get(matrix_url(dept_a, "?rows=all")).text
     cell = html[html.index(f'id="matrix-cell-{scene.reviews.pk}-{scene.deploys.pk}"') :]
     cell = cell[: cell.index("</td>")]
     assert "Conflicts" in cell and "Unmitigated" in cell and "Slows releases" in cell
@@ -109,7 +162,38 @@ def test_counters_and_conflict_badges_describe_the_department(
     assert counter(html, "conflicts") == "1"
     assert counter(html, "unmitigated") == "1"
     assert re.search(r'id="conflict-badge-infrastructure"[^>]*>1 conflict, 1 unmitigated<', html)
-    assert re.search(r'id="conflict-badge-sales"[^>]*>0 conflicts<', html)
+    # The chooser names every department, with its conflicts when it has any.
+    assert (
+        '<option value="infrastructure" selected>Infrastructure — 1 conflict, 1 unmitigated' in html
+    )
+    assert '<option value="sales">Sales</option>' in html
+
+
+def test_a_mitigated_conflict_shows_its_mitigation_in_the_cell(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    AlignmentLink.objects.filter(initiative=scene.reviews).update(
+        mitigation="Fast lane for hotfixes"
+    )
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_a)).text
+    cell = html[html.index(f'id="matrix-cell-{scene.reviews.pk}-{scene.deploys.pk}"') :]
+    cell = cell[: cell.index("</td>")]
+    assert "Slows releases" in cell and "Mitigation:</span> Fast lane for hotfixes" in cell
+    assert "Unmitigated" not in cell
+
+
+def test_the_department_chooser_opens_the_chosen_matrix(
+    client: Any, ciso: Any, head_b: Any, dept_a: Any, dept_b: Any
+) -> None:
+    url = reverse("alignment:matrix-index")
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_a)).text
+    assert f'action="{url}"' in html and 'name="department"' in html
+    assert client.get(url, {"department": "sales"})["Location"] == matrix_url(dept_b)
+    client.force_login(head_b)  # not their department: back to their own
+    assert client.get(url, {"department": "infrastructure"})["Location"] == url
+    assert client.get(url)["Location"] == matrix_url(dept_b)
 
 
 def test_ciso_gets_editable_cells_and_others_read_only(
@@ -182,15 +266,14 @@ def test_objective_filter_keeps_that_objectives_rows(
     assert f'<option value="{scene.access.pk}" selected>' in html
 
 
-def test_only_linked_filter_hides_rows_without_a_link_here(
+def test_every_initiative_shows_rows_without_a_link_here(
     client: Any, ciso: Any, dept_a: Any, scene: Scene
 ) -> None:
     client.force_login(ciso)
-    html = client.get(matrix_url(dept_a, "?only_linked=on")).text
-    # EDR is linked to Sales only: not a row of Infrastructure's linked matrix.
-    assert "SSO and MFA" in html and "Quarterly access reviews" in html
-    assert "EDR on all laptops" not in html
-    assert 'name="only_linked" class="form-check-input" id="id_only_linked" checked' in html
+    html = client.get(matrix_url(dept_a, "?rows=all")).text
+    # EDR is linked to Sales only: a row of Infrastructure's matrix only on demand.
+    assert "SSO and MFA" in html and "EDR on all laptops" in html
+    assert 'id="matrix-rows-all" value="all" checked' in html
 
 
 def test_filters_that_match_nothing_say_so(
@@ -198,13 +281,13 @@ def test_filters_that_match_nothing_say_so(
 ) -> None:
     objective = factories.ObjectiveFactory(title="Awareness")
     client.force_login(ciso)
-    html = client.get(matrix_url(dept_a, f"?objective={objective.pk}&only_linked=on")).text
+    html = client.get(matrix_url(dept_a, f"?objective={objective.pk}")).text
     assert "No security initiative matches these filters." in html
 
 
 def test_an_unknown_objective_is_ignored(client: Any, ciso: Any, dept_a: Any, scene: Scene) -> None:
     client.force_login(ciso)
-    response = client.get(matrix_url(dept_a, "?objective=nonsense&only_linked=on"))
+    response = client.get(matrix_url(dept_a, "?objective=nonsense"))
     assert response.status_code == 200
     assert "SSO and MFA" in response.text and "EDR on all laptops" not in response.text
 
@@ -471,29 +554,117 @@ def test_cells_refuse_other_methods(client: Any, ciso: Any, dept_a: Any, scene: 
 # --- heatmap ----------------------------------------------------------------------------
 
 
-def test_heatmap_shows_departments_by_objectives_and_links_to_the_filtered_matrix(
+def heatmap_url(query: str = "") -> str:
+    return reverse("alignment:heatmap") + query
+
+
+def department_cells_url(department: Any, query: str = "") -> str:
+    return reverse("alignment:heatmap-department", args=[department.slug]) + query
+
+
+def objective_cells_url(objective: Any, query: str = "") -> str:
+    return reverse("alignment:heatmap-objective", args=[objective.pk]) + query
+
+
+def test_heatmap_lists_departments_worst_first_with_their_totals(
     client: Any, ciso: Any, dept_a: Any, dept_b: Any, scene: Scene
 ) -> None:
     factories.LinkFactory(initiative=scene.sso, goal=scene.deploys, relation=Relation.SUPPORTS)
     client.force_login(ciso)
-    response = client.get(reverse("alignment:heatmap"))
+    response = client.get(heatmap_url())
     html = response.text
     assert response.status_code == 200
-    assert "Infrastructure" in html and "Sales" in html
+    # Infrastructure has the unmitigated conflict: first, whatever the alphabet says.
+    row = html[html.index('<tbody id="heatmap-department-infrastructure">') :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r'<td class="text-end">(.*?)</td>', row)
+    assert cells[:3] == ["2", "1", '<span class="badge text-bg-danger">1</span>']
+    assert '<span class="heat-score heat-pos-1">+1</span>' in row
+    assert html.index("heatmap-department-infrastructure") < html.index("heatmap-department-sales")
+    # No cell is rendered until a row is opened.
+    assert "heat-cells" not in html
+    assert f'hx-get="{department_cells_url(dept_a)}"' in html
+    assert f'href="{department_cells_url(dept_a)}"' in html
+    assert "1</strong> with unmitigated conflicts" in html
+
+
+def test_a_department_opens_its_cells_as_a_fragment(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    client.force_login(ciso)
+    response = client.get(department_cells_url(dept_a), headers=HTMX)
+    html = response.text.strip()
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    assert html.startswith('<tbody id="heatmap-department-infrastructure">')
+    assert "<html" not in html and 'aria-expanded="true"' in html
     link = f'href="{matrix_url(dept_a)}?objective={scene.access.pk}"'
     cell = html[html.index(link) :]
-    # Access control × Infrastructure: two supports, one conflict.
-    assert ">+1</a>" in cell[: cell.index("</td>")]
-    assert f'href="{matrix_url(dept_b)}?objective={scene.access.pk}"' in html
+    cell = cell[: cell.index("</a>")]
+    # The link's name is its visible text: no aria-label that could say something else.
+    assert "aria-label" not in cell
+    assert "Access control" in cell and ">0<" in cell
+    assert "1 support, 1 conflict (1 unmitigated)" in cell
+    assert "Endpoint security" not in html  # nothing linked to it in Infrastructure
+    assert "1 objective with no link to Infrastructure" in html
+    closed = client.get(department_cells_url(dept_a, "?open=0"), headers=HTMX).text
+    assert "heat-cells" not in closed and 'aria-expanded="false"' in closed
+
+
+def test_without_htmx_an_opened_department_is_the_whole_page(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    client.force_login(ciso)
+    html = client.get(department_cells_url(dept_a)).text
+    assert "<html" in html and "Alignment heatmap" in html
+    assert "heat-cells" in html and "Access control" in html
+
+
+def test_the_objective_view_opens_an_objectives_departments(
+    client: Any, ciso: Any, dept_a: Any, dept_b: Any, scene: Scene
+) -> None:
+    client.force_login(ciso)
+    html = client.get(heatmap_url("?by=objective")).text
+    assert html.index("heatmap-objective-" + str(scene.access.pk)) < html.index(
+        "heatmap-objective-" + str(scene.endpoint.pk)
+    )
+    cells = client.get(objective_cells_url(scene.endpoint), headers=HTMX).text
+    assert f'href="{matrix_url(dept_b)}?objective={scene.endpoint.pk}"' in cells
+    assert "Sales" in cells and "Infrastructure" not in cells
+
+
+def test_heatmap_search_finds_a_department(
+    client: Any, ciso: Any, dept_a: Any, dept_b: Any, scene: Scene
+) -> None:
+    client.force_login(ciso)
+    html = client.get(heatmap_url("?q=sal")).text
+    assert "heatmap-department-sales" in html and "heatmap-department-infrastructure" not in html
+    assert "Nothing matches" in client.get(heatmap_url("?q=zzz")).text
+
+
+def test_heatmap_is_paginated(client: Any, ciso: Any, dept_a: Any) -> None:
+    factories.DepartmentFactory.create_batch(30)
+    client.force_login(ciso)
+    html = client.get(heatmap_url()).text
+    assert html.count('<tbody id="heatmap-department-') == 25
+    assert "page=2" in html
+    assert client.get(heatmap_url("?page=2")).text.count('<tbody id="heatmap-department-') == 6
 
 
 def test_head_sees_only_their_row_of_the_heatmap(
     client: Any, head_b: Any, dept_a: Any, dept_b: Any, scene: Scene
 ) -> None:
     client.force_login(head_b)
-    html = client.get(reverse("alignment:heatmap")).text
-    assert matrix_url(dept_b) in html
-    assert matrix_url(dept_a) not in html and ">Infrastructure<" not in html
+    html = client.get(heatmap_url()).text
+    assert "heatmap-department-sales" in html
+    assert "heatmap-department-infrastructure" not in html and ">Infrastructure<" not in html
+    assert client.get(department_cells_url(dept_a), headers=HTMX).status_code == 404
+    assert client.get(department_cells_url(dept_b), headers=HTMX).status_code == 200
+    # An objective's totals and cells count the head's department only.
+    objectives = client.get(heatmap_url("?by=objective")).text
+    access = objectives[objectives.index(f"heatmap-objective-{scene.access.pk}") :]
+    assert re.findall(r'<td class="text-end">(.*?)</td>', access)[:2] == ["0", "0"]
+    cells = client.get(objective_cells_url(scene.access), headers=HTMX).text
+    assert "Infrastructure" not in cells and "No department’s goal is linked" in cells
 
 
 def test_the_heatmap_cell_opens_the_matrix_filtered_to_the_objective(
@@ -502,6 +673,17 @@ def test_the_heatmap_cell_opens_the_matrix_filtered_to_the_objective(
     client.force_login(ciso)
     html = client.get(matrix_url(dept_a, f"?objective={scene.access.pk}")).text
     assert "SSO and MFA" in html and "EDR on all laptops" not in html
+
+
+def test_heatmap_fragments_refuse_other_methods_and_unknown_rows(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    client.force_login(ciso)
+    assert client.post(department_cells_url(dept_a)).status_code == 405
+    assert client.post(objective_cells_url(scene.access)).status_code == 405
+    missing = reverse("alignment:heatmap-department", args=["nowhere"])
+    assert client.get(missing).status_code == 404
+    assert client.get(reverse("alignment:heatmap-objective", args=[999999])).status_code == 404
 
 
 # --- the domain module ------------------------------------------------------------------
@@ -536,7 +718,7 @@ def test_counters_of_a_department_without_goals_are_zero(dept_a: Any) -> None:
 
 
 def test_build_matrix_groups_rows_by_objective(dept_a: Any, scene: Scene) -> None:
-    matrix = build_matrix(dept_a)
+    matrix = build_matrix(dept_a, show_all=True)
     assert [group.objective.title for group in matrix.groups] == [
         "Access control",
         "Endpoint security",
@@ -550,7 +732,7 @@ def test_build_matrix_groups_rows_by_objective(dept_a: Any, scene: Scene) -> Non
         "supports",
         None,
     ]
-    assert build_matrix(dept_a, only_linked=True).row_count == 2
+    assert build_matrix(dept_a).row_count == 2
 
 
 # --- queries ----------------------------------------------------------------------------
@@ -579,7 +761,7 @@ def queries_of(request: Any) -> int:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?only_linked=on", "?objective={access}", "?objective={access}&only_linked=on"],
+    ["", "?rows=all", "?objective={access}", "?objective={access}&rows=all&q=a", "?page=2"],
 )
 @pytest.mark.parametrize("htmx", [False, True])
 def test_matrix_queries_do_not_grow_with_the_data(
