@@ -9,6 +9,8 @@ CANCEL for the UID. When a change moves the whole series (another rule, start or
 the old UID is cancelled and a new one starts from that moment (`uid_since`): clients
 refuse to re-date an existing series reliably.
 
+The subscribed calendar (alignment/meetings/feed.py) is built from the same events.
+
 Invites go out through the outbox (InviteMessage rows), so a broker hiccup cannot lose
 them; each row stores the .ics decided at the time of the change.
 """
@@ -46,7 +48,6 @@ from alignment.outbox import with_message_id
 if TYPE_CHECKING:
     from email.message import Message
 
-    from django.contrib.auth.models import User
     from django.core.mail import EmailMessage
 
 PRODID = "-//Meeting of the Minds//Meetings//EN"
@@ -176,7 +177,7 @@ def _describe(event: Event, series: MeetingSeries, now: dt.datetime) -> None:
     event.add("url", page)
 
 
-def _events(
+def series_events(
     series: MeetingSeries, attendees: list[SeriesAttendee], now: dt.datetime
 ) -> list[Event]:
     """The master event (RRULE, EXDATE) and one override per moved meeting."""
@@ -215,7 +216,7 @@ def _events(
     return events
 
 
-def _calendar(
+def assemble_calendar(
     events: list[Event], method: str | None, series_list: list[MeetingSeries]
 ) -> Calendar:
     calendar = Calendar()
@@ -248,8 +249,8 @@ def with_people(queryset: MeetingSeriesQuerySet) -> MeetingSeriesQuerySet:
 def request_calendar(series: MeetingSeries, *, now: dt.datetime | None = None) -> Calendar:
     """METHOD:REQUEST with the whole series (an invite or an update)."""
     series = with_people(MeetingSeries.objects.all()).get(pk=series.pk)
-    events = _events(series, list(series.attendees.all()), now or timezone.now())
-    return _calendar(events, InviteMethod.REQUEST, [series])
+    events = series_events(series, list(series.attendees.all()), now or timezone.now())
+    return assemble_calendar(events, InviteMethod.REQUEST, [series])
 
 
 def cancel_series_calendar(series: MeetingSeries, *, now: dt.datetime | None = None) -> Calendar:
@@ -262,7 +263,7 @@ def cancel_series_calendar(series: MeetingSeries, *, now: dt.datetime | None = N
     event.add("dtend", start + series.duration)
     event.add("status", "CANCELLED")
     _people(event, series, list(series.attendees.all()))
-    return _calendar([event], InviteMethod.CANCEL, [series])
+    return assemble_calendar([event], InviteMethod.CANCEL, [series])
 
 
 def cancel_occurrence_calendar(
@@ -278,25 +279,7 @@ def cancel_occurrence_calendar(
     event.add("dtend", occurrence.end.astimezone(zone))
     event.add("status", "CANCELLED")
     _people(event, series, list(series.attendees.all()))
-    return _calendar([event], InviteMethod.CANCEL, [series])
-
-
-def feed_calendar(user: User, *, now: dt.datetime | None = None) -> Calendar:
-    """Every active series the user organises or attends, for a subscribed calendar.
-
-    A feed is published, not sent: no METHOD (RFC 5545 §3.7.2), and no invitation workflow.
-    """
-    now = now or timezone.now()
-    series_list = list(
-        with_people(MeetingSeries.objects.active())
-        .filter(attendees__user=user)
-        .distinct()
-        .order_by("pk")
-    )
-    events = [e for s in series_list for e in _events(s, list(s.attendees.all()), now)]
-    calendar = _calendar(events, None, series_list)
-    calendar.add("x-wr-calname", "Meeting of the Minds")
-    return calendar
+    return assemble_calendar([event], InviteMethod.CANCEL, [series])
 
 
 # --- Queuing and sending -------------------------------------------------------------------

@@ -20,11 +20,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment.meetings import busy, invites
+from alignment.meetings import busy, feed, invites
 from alignment.meetings import scheduling as meeting_setup
 from alignment.meetings import services as meeting_services
 from alignment.meetings.forms import HandOverForm, ProfileForm, RevokeFeedForm, SeriesForm
@@ -326,17 +328,24 @@ def feed_revoke(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_not_required
-@never_cache
+@cache_control(private=True, no_cache=True)  # kept by the client, asked again each time
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """All of a user's meetings as iCalendar, at a secret address that needs no login."""
+    """All of a user's meetings as iCalendar, at a secret address that needs no login;
+    304 Not Modified to a poll whose ETag (or Last-Modified) is still current."""
     owner = get_object_or_404(UserProfile.objects.select_related("user"), feed_token=token)
     if not owner.user.is_active:
         raise Http404("No such calendar.")
-    body = invites.feed_calendar(owner.user).to_ical()
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    current = feed.current(owner.user)
+    response = HttpResponse(current.body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="meetings.ics"'
-    return response
+    response["ETag"] = quote_etag(current.etag)
+    response["Last-Modified"] = http_date(current.last_modified.timestamp())
+    last_modified = int(current.last_modified.timestamp())
+    conditional = get_conditional_response(
+        request, etag=response["ETag"], last_modified=last_modified, response=response
+    )
+    return conditional or response  # with a response given, Django returns one
 
 
 @login_not_required

@@ -12,7 +12,7 @@ from django.core import mail, signing
 from icalendar import Calendar
 
 from alignment import notifications
-from alignment.meetings import invites
+from alignment.meetings import feed, invites
 from alignment.meetings import services as meeting_services
 from alignment.meetings.models import InviteMessage, MeetingSeries
 from alignment.meetings.recurrence import Preset
@@ -248,11 +248,11 @@ def test_an_answer_token_is_refused_when_tampered_or_expired(series: MeetingSeri
 def test_the_feed_holds_every_series_of_the_user_without_a_method(
     series: MeetingSeries, head_b: Any
 ) -> None:
-    calendar = parse(invites.feed_calendar(head_b, now=NOW).to_ical())
+    calendar = parse(feed.feed_calendar(head_b, now=NOW).to_ical())
     assert "METHOD" not in calendar
     assert [str(master(calendar)["UID"])] == [series.uid]
     assert calendar.get_missing_tzids() == set()
-    assert events(parse(invites.feed_calendar(factories.UserFactory(), now=NOW).to_ical())) == []
+    assert events(parse(feed.feed_calendar(factories.UserFactory(), now=NOW).to_ical())) == []
 
 
 def test_a_count_rule_is_sent_as_until(ciso: Any, head_b: Any, dept_b: Any) -> None:
