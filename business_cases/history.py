@@ -153,8 +153,13 @@ def case_timeline(case: BusinessCase, limit: int | None = None) -> list[Change]:
     changes = _changes(BusinessCase, records, "", "title")
     changes += _goal_changes(records)
     for model, kind, title_field in LINE_KINDS:
+        # A changed reference (a cost line's department) is compared and named from the
+        # same query, not read one record at a time.
+        related = [
+            f.name for f in model._meta.concrete_fields if f.is_relation and f.name not in IGNORED
+        ]
         line_records: list[HistoricalRecord] = list(
-            model.history.filter(case_id=case.pk).select_related("history_user")
+            model.history.filter(case_id=case.pk).select_related("history_user", *related)
         )
         changes += _changes(model, line_records, kind, title_field)
     for decision in case.decisions.select_related("decided_by"):
