@@ -8,7 +8,7 @@ a meeting belong to its attendees as well; anyone sees the meetings they attend.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -34,6 +34,7 @@ from alignment.meetings.handover import handovers as series_handovers
 from alignment.meetings.handover import series_hand_over as hand_over
 from alignment.meetings.models import (
     MeetingAnswer,
+    MeetingKind,
     MeetingSeries,
     Occurrence,
     SeriesAttendee,
@@ -44,8 +45,11 @@ from alignment.meetings.models import (
 from alignment.meetings.models.profiles import SESSION_TIMEZONE_KEY
 from alignment.meetings.models.series import MeetingSeriesQuerySet
 from departments import roles
-from departments.http import HtmxHttpRequest, form_status, require_security_team
+from departments.http import HtmxHttpRequest, form_status, page_of, require_security_team
 from departments.versioning import StaleVersion, refuse
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 LIST = "alignment/meetings/meeting_list.html"
 SERIES = "alignment/meetings/series_detail.html"
@@ -78,16 +82,44 @@ def _series_with_people() -> MeetingSeriesQuerySet:
     )
 
 
+# The series list's orders (?sort=), each ending in a tie-breaker so pages never overlap.
+SERIES_SORTS = {
+    "": ("-active", "kind", "title", "pk"),
+    "title": ("title", "pk"),
+    "people": ("-attendee_count", "title", "pk"),
+    "newest": ("-created_at", "-pk"),
+}
+SERIES_STATES = {"active": True, "cancelled": False}
+
+
 @require_GET
 def meeting_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The next 30 days (at most UPCOMING_ROWS meetings) and the series the user may see,
+    filtered by kind, state and title, sorted, a page (PAGE_SIZE) at a time."""
     user = request.user
     now = timezone.now()
     upcoming = (
         Occurrence.objects.visible_to(user)
         .filter(end__gt=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS))
-        .select_related("series__department")
-        .order_by("start")[:UPCOMING_ROWS]
+        .select_related("series")
+        .only("start", "status", "overridden", "series__title")
+        .order_by("start", "pk")[:UPCOMING_ROWS]
     )
+    filters = {key: request.GET.get(key, "").strip() for key in ("kind", "state", "q", "sort")}
+    series = _series_rows(user, filters)
+    context = {
+        "upcoming": upcoming,
+        "page": page_of(request, series),
+        "filters": filters,
+        "kinds": MeetingKind.choices,
+        "can_schedule": roles.is_ciso(user),
+    }
+    return render(request, LIST, context)
+
+
+def _series_rows(user: User, filters: dict[str, str]) -> MeetingSeriesQuerySet:
+    """The series `user` may see, with their attendee count, as `filters` ask (a value
+    they do not know is ignored), reading only the columns the list shows."""
     people = (
         SeriesAttendee.objects.filter(series=OuterRef("pk"))
         .order_by()
@@ -97,14 +129,18 @@ def meeting_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     series = (
         MeetingSeries.objects.visible_to(user)
-        .select_related("department", "leader", "organiser")
+        .only("kind", "title", "rule", "start_date", "start_time", "time_zone", "active")
         # A subquery, not Count("attendees"): visible_to() joins the attendees to find the
         # viewer, and a count over that join counts only the viewer.
         .annotate(attendee_count=Coalesce(Subquery(people), 0))
-        .order_by("-active", "kind", "title")
     )
-    context = {"upcoming": upcoming, "series_list": series, "can_schedule": roles.is_ciso(user)}
-    return render(request, LIST, context)
+    if filters["kind"] in MeetingKind.values:
+        series = series.filter(kind=filters["kind"])
+    if filters["state"] in SERIES_STATES:
+        series = series.filter(active=SERIES_STATES[filters["state"]])
+    if filters["q"]:
+        series = series.filter(title__icontains=filters["q"])
+    return series.order_by(*SERIES_SORTS.get(filters["sort"], SERIES_SORTS[""]))
 
 
 @require_http_methods(["GET", "POST"])
