@@ -42,7 +42,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
-	DJANGO_DEBUG=1 $(BIN)/python manage.py bench
+	DJANGO_DEBUG=1 $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,171 +1,156 @@
-"""`make bench`: how fast the main pages are on a larger organisation, and how much memory.
+"""`make bench`: is every page as fast at 100× the demo as at 1×, and does the outbox keep up?
 
-Builds a throwaway test database (never touches var/db.sqlite3 or the configured
-database's data), fills it with an organisation of the given size, then requests each
-page several times through Django's test client as the CISO and prints the median and
-worst time, the number of queries and the peak Python memory per request.
+For each scale (1×, 10×, 100× by default) it builds the organisation with bulk inserts
+(alignment/bench/organisation.py) in a throwaway database — a new PostgreSQL database
+when DATABASE_URL points at PostgreSQL, a temporary SQLite file otherwise; the configured
+database's data is never touched — and requests every main page and HTMX endpoint as the
+CISO and as a department head, each followed by a static page of the same byte size
+(alignment/bench/pages.py). It prints, per page: the queries at each scale, the median
+time and size at the largest scale, and the ratio to the static page at each scale. Then
+the outbox's rate against raw smtplib's to the same local server
+(alignment/bench/outbox_rate.py). The last line is the summary:
+
+    summary: worst_ratio=… worst_growth=… query_growth=… outbox_ratio=…
+
+worst_ratio is the largest page ÷ static ratio at the largest scale, worst_growth the
+largest growth of a page's ratio from the second-largest scale to the largest,
+query_growth the number of pages whose query count differs between scales, outbox_ratio
+the sweep's rate ÷ raw smtplib's. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
-import statistics
+import os
+import tempfile
 import time
-import tracemalloc
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
-from django.urls import reverse
-from django.utils import timezone
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import setup_test_environment
 
-from alignment.models import AlignmentLink, ImpactAssessment, Relation
-from departments.models import CheckIn, Department, Goal
-from departments.roles import SECURITY_GROUP
-from objectives.models import Initiative, SecurityObjective
+from alignment.bench import organisation, outbox_rate, pages
+from alignment.bench.pages import CISO, Row
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
-RELATIONS = [Relation.SUPPORTS, Relation.NEUTRAL, Relation.CONFLICTS, Relation.SUPPORTS]
+def scales_of(text: str) -> list[int]:
+    try:
+        scales = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError as error:
+        raise CommandError(
+            "--scales takes whole numbers separated by commas, e.g. 1,10,100"
+        ) from error
+    if not scales or scales[0] < 1:
+        raise CommandError("--scales needs at least one scale of 1 or more.")
+    return scales
 
 
 class Command(BaseCommand):
-    help = "Time the main pages on a generated organisation (throwaway database)."
+    help = "Pages at 1×, 10× and 100× the demo against a static page; the outbox against smtplib."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--departments", type=int, default=20)
-        parser.add_argument("--goals", type=int, default=25, help="goals per department")
-        parser.add_argument("--initiatives", type=int, default=60)
-        parser.add_argument("--repeat", type=int, default=15)
+        parser.add_argument("--scales", default="1,10,100", help="e.g. 1,10,100")
+        parser.add_argument("--repeat", type=int, default=5, help="requests per page and scale")
+        parser.add_argument("--emails", type=int, default=2000, help="reminders the outbox sends")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        scales = scales_of(options["scales"])
+        repeat = max(1, options["repeat"])
         setup_test_environment()
+        workdir = tempfile.TemporaryDirectory(prefix="bench-")
+        test_settings = connection.settings_dict.setdefault("TEST", {})
+        if connection.vendor == "sqlite":
+            test_settings["NAME"] = str(Path(workdir.name) / "bench.sqlite3")
+        else:
+            test_settings["NAME"] = f"bench_{os.getpid()}"
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
-            user = self.build(options)
-            client = Client()
-            client.force_login(user)
-            self.measure(client, self.urls(), options["repeat"])
+            with override_settings(ROOT_URLCONF="alignment.bench.urls", DEBUG=False):
+                rows = self.pages(scales, repeat)
+                self.report(rows, scales)
+                rate = self.outbox(max(1, options["emails"]))
+            self.summary(rows, scales, rate)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+            workdir.cleanup()
 
-    @transaction.atomic
-    def build(self, options: dict[str, Any]) -> User:
-        started = time.perf_counter()
-        user = get_user_model().objects.create_user("bench-ciso", password="x")
-        user.groups.add(Group.objects.get_or_create(name=SECURITY_GROUP)[0])
-        initiatives = _programme(options["initiatives"])
-        departments, goals = _departments(options["departments"], options["goals"])
-        _alignment(initiatives, departments, goals)
-        self.department = departments[0]
-        self.goal = goals[0]
-        self.initiative = initiatives[0]
-        self.stdout.write(
-            f"organisation: {len(departments)} departments, {len(goals)} goals, "
-            f"{len(initiatives)} initiatives, {AlignmentLink.objects.count()} links "
-            f"(built in {time.perf_counter() - started:.1f} s)"
-        )
-        return user
+    def fresh(self) -> None:
+        call_command("flush", interactive=False, verbosity=0)
+        cache.clear()
 
-    def urls(self) -> list[tuple[str, str]]:
-        return [
-            ("dashboard", reverse("home")),
-            ("department page", self.department.get_absolute_url()),
-            ("goal list", reverse("departments:goal-list")),
-            ("goal detail", self.goal.get_absolute_url()),
-            ("initiative list", reverse("objectives:initiative-list")),
-            ("initiative detail", self.initiative.get_absolute_url()),
-            ("alignment matrix", reverse("alignment:matrix", args=[self.department.slug])),
-            ("heatmap", reverse("alignment:heatmap")),
-            ("meetings", reverse("alignment:meeting-list")),
-            ("business cases", reverse("business_cases:case-list")),
-        ]
-
-    def measure(self, client: Client, urls: list[tuple[str, str]], repeat: int) -> None:
-        self.stdout.write(
-            f"{'page':<20} {'median ms':>10} {'max ms':>8} {'queries':>8} {'peak KiB':>9}"
-        )
-        for label, url in urls:
-            timings = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                response = client.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
-            with CaptureQueriesContext(connection) as queries:
-                tracemalloc.start()
-                client.get(url)
-                _, peak = tracemalloc.get_traced_memory()
-                tracemalloc.stop()
+    def pages(self, scales: list[int], repeat: int) -> list[Row]:
+        rows = [Row(page, role) for page in pages.PAGES for role in page.roles]
+        for scale in scales:
+            self.fresh()
+            started = time.perf_counter()
+            org = organisation.build(scale)
+            counts = ", ".join(f"{n:,} {name}" for name, n in org.counts.items())
             self.stdout.write(
-                f"{label:<20} {statistics.median(timings):>10.1f} {max(timings):>8.1f} "
-                f"{len(queries):>8} {peak / 1024:>9.0f}"
+                f"{scale}×: {counts} (built in {time.perf_counter() - started:.1f} s, "
+                f"{connection.vendor})"
+            )
+            clients = {CISO: Client(), pages.HEAD: Client()}
+            clients[CISO].force_login(org.ciso)
+            clients[pages.HEAD].force_login(org.head)
+            for row in rows:
+                reading = pages.measure(clients[row.role], row.page, org, repeat)
+                if reading is not None:
+                    row.readings[scale] = reading
+        return [row for row in rows if row.readings]
+
+    def report(self, rows: list[Row], scales: list[int]) -> None:
+        top = scales[-1]
+        marks = "/".join(f"{s}×" for s in scales)
+        self.stdout.write("")
+        self.stdout.write(
+            f"{'page':<22} {'as':<5} {'queries ' + marks:>22} {'ms at ' + str(top) + '×':>10} "
+            f"{'KB at ' + str(top) + '×':>10} {'÷ static ' + marks:>26}"
+        )
+        for row in rows:
+            queries = "/".join(_cell(row, s, lambda r: str(r.queries)) for s in scales)
+            ratios = "/".join(_cell(row, s, lambda r: f"{r.ratio:.1f}") for s in scales)
+            last = row.readings.get(top)
+            ms = f"{last.median_ms:.1f}" if last else "—"
+            kb = f"{last.size / 1024:.0f}" if last else "—"
+            self.stdout.write(
+                f"{row.page.label:<22} {row.role:<5} {queries:>22} {ms:>10} {kb:>10} {ratios:>26}"
             )
 
-
-def _programme(count: int) -> list[Initiative]:
-    """Six objectives and `count` initiatives spread over them."""
-    objectives = [
-        SecurityObjective.objects.create(title=f"Objective {i}", pillar="technology")
-        for i in range(6)
-    ]
-    return Initiative.objects.bulk_create(
-        Initiative(objective=objectives[i % 6], title=f"Initiative {i}", budget=Decimal(1000))
-        for i in range(count)
-    )
-
-
-def _departments(count: int, goals_each: int) -> tuple[list[Department], list[Goal]]:
-    """`count` departments with `goals_each` goals, each goal with six check-ins."""
-    today = timezone.localdate()
-    departments = Department.objects.bulk_create(
-        Department(name=f"Department {d}", slug=f"department-{d}", friction_budget_hours=10)
-        for d in range(count)
-    )
-    goals = Goal.objects.bulk_create(
-        Goal(
-            department=department,
-            title=f"Goal {g} of {department.name}",
-            category="availability",
-            metric="uptime",
-            baseline=Decimal(90),
-            target=Decimal(100),
-            current=Decimal(95),
-            due_date=today,
-            status=["on_track", "at_risk", "off_track"][g % 3],
+    def outbox(self, emails: int) -> outbox_rate.OutboxRate:
+        self.fresh()
+        rate = outbox_rate.measure(emails)
+        self.stdout.write("")
+        self.stdout.write(
+            f"outbox: {rate.emails:,} reminders in {rate.sessions} SMTP sessions at "
+            f"{rate.sweep_per_second:.0f}/s; raw smtplib, same messages, one session: "
+            f"{rate.raw_per_second:.0f}/s; ratio {rate.ratio:.2f}"
         )
-        for department in departments
-        for g in range(goals_each)
-    )
-    CheckIn.objects.bulk_create(
-        CheckIn(goal=goal, date=today, value=Decimal(90 + w), confidence=3)
-        for goal in goals
-        for w in range(6)
-    )
-    return departments, goals
+        return rate
 
-
-def _alignment(
-    initiatives: list[Initiative], departments: list[Department], goals: list[Goal]
-) -> None:
-    """Two links per goal, relations in turn, and five assessments per department."""
-    AlignmentLink.objects.bulk_create(
-        AlignmentLink(
-            goal=goal,
-            initiative=initiatives[(n * 7 + k) % len(initiatives)],
-            relation=RELATIONS[(n + k) % 4],
-            rationale="bench",
+    def summary(self, rows: list[Row], scales: list[int], rate: outbox_rate.OutboxRate) -> None:
+        top = scales[-1]
+        previous = scales[-2] if len(scales) > 1 else top
+        at_top = [row.readings[top] for row in rows if top in row.readings]
+        worst_ratio = max((r.ratio for r in at_top), default=0.0)
+        worst_growth = max(
+            (
+                row.readings[top].ratio / row.readings[previous].ratio
+                for row in rows
+                if top in row.readings and previous in row.readings
+            ),
+            default=1.0,
         )
-        for n, goal in enumerate(goals)
-        for k in range(2)
-    )
-    ImpactAssessment.objects.bulk_create(
-        ImpactAssessment(initiative=initiative, department=department, hours_per_week=2)
-        for department in departments
-        for initiative in initiatives[:5]
-    )
+        query_growth = sum(1 for row in rows if len({r.queries for r in row.readings.values()}) > 1)
+        self.stdout.write(
+            f"summary: worst_ratio={worst_ratio:.2f} worst_growth={worst_growth:.2f} "
+            f"query_growth={query_growth} outbox_ratio={rate.ratio:.2f}"
+        )
+
+
+def _cell(row: Row, scale: int, text: Any) -> str:
+    reading = row.readings.get(scale)
+    return text(reading) if reading is not None else "—"

@@ -1,0 +1,165 @@
+"""The outbox's sending rate against raw smtplib's, to the same local SMTP server.
+
+`count` reminders fall due at once (guests of a joint meeting that starts in an hour);
+the outbox sweeps them through Django's SMTP backend to an aiosmtpd server on loopback,
+then raw `smtplib` sends the very same messages (the bytes the server received) over one
+session to the same server. Their ratio says how much the outbox adds to sending itself:
+claiming, building, marking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from django.utils import timezone
+
+from alignment import notifications
+from alignment.meetings.models import (
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    Reminder,
+    SeriesAttendee,
+)
+from alignment.outbox import OutboxStatus
+
+GUESTS_PER_MEETING = 100
+SWEEP_DEADLINE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class OutboxRate:
+    emails: int
+    sweep_per_second: float
+    raw_per_second: float
+    sessions: int
+
+    @property
+    def ratio(self) -> float:
+        return self.sweep_per_second / self.raw_per_second if self.raw_per_second else 0.0
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every envelope and counts SMTP sessions."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.envelopes: list[tuple[str, list[str], bytes]] = []
+        self.sessions = 0
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self.lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.envelopes.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+            )
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def due_reminders(count: int, now: dt.datetime) -> None:
+    """`count` reminders due now, for meetings an hour away."""
+    organiser = get_user_model().objects.create_user("bench-organiser")
+    meetings = max(1, -(-count // GUESTS_PER_MEETING))
+    series = MeetingSeries.objects.create(
+        kind=MeetingKind.JOINT,
+        title="Outbox benchmark",
+        organiser=organiser,
+        rule=f"FREQ=DAILY;COUNT={meetings}",
+        start_date=timezone.localdate(),
+        start_time=dt.time(9, 0),
+        time_zone="UTC",
+        duration_minutes=30,
+    )
+    guests = SeriesAttendee.objects.bulk_create(
+        SeriesAttendee(series=series, email=f"guest{g}@example.com", name=f"Guest {g}")
+        for g in range(min(count, GUESTS_PER_MEETING))
+    )
+    start = now + dt.timedelta(hours=1)
+    occurrences = Occurrence.objects.bulk_create(
+        Occurrence(
+            series=series,
+            original_start=start + dt.timedelta(minutes=m),
+            start=start + dt.timedelta(minutes=m),
+            end=start + dt.timedelta(minutes=m + 30),
+        )
+        for m in range(meetings)
+    )
+    due = now - dt.timedelta(seconds=1)
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                occurrence=occurrences[n // len(guests)],
+                attendee=guests[n % len(guests)],
+                lead_minutes=60,
+                due_at=due,
+                next_attempt_at=due,
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+
+
+def measure(count: int) -> OutboxRate:
+    """Sweep `count` due reminders, then send the same messages with raw smtplib."""
+    from aiosmtpd.controller import Controller  # the test extra, which `make bench` installs
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        due_reminders(count, timezone.now())
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        ):
+            started = time.perf_counter()
+            deadline = started + SWEEP_DEADLINE_SECONDS
+            while time.perf_counter() < deadline:
+                notifications.sweep()
+                if not Reminder.objects.filter(status=OutboxStatus.PENDING).exists():
+                    break
+            sweep_seconds = time.perf_counter() - started
+        sent = Reminder.objects.filter(status=OutboxStatus.SENT).count()
+        sessions = inbox.sessions
+        envelopes = list(inbox.envelopes)
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as raw:
+            for mail_from, rcpt_tos, content in envelopes:
+                raw.sendmail(mail_from, rcpt_tos, content)
+        raw_seconds = time.perf_counter() - started
+    finally:
+        controller.stop()
+    return OutboxRate(
+        emails=sent,
+        sweep_per_second=sent / sweep_seconds if sweep_seconds else 0.0,
+        raw_per_second=len(envelopes) / raw_seconds if raw_seconds else 0.0,
+        sessions=sessions,
+    )
