@@ -34,7 +34,7 @@ M = TypeVar("M", bound="Model")
 
 # Departments in the dashboard's summary.
 WORST_SHOWN = 5
-# Departments listed when one objective is opened (the worst; the rest are counted).
+# Cells listed when a department or an objective is opened (the worst; the rest counted).
 OBJECTIVE_CELLS = 30
 WORST_FIRST = ("-unmitigated", "-conflicts", "net")
 

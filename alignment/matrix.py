@@ -94,9 +94,17 @@ class Matrix:
         return sum(len(group.rows) for group in self.groups)
 
 
-# Initiatives (rows) on one page of a matrix: about 4 goals a department at 100× makes
-# 200 cells a page, whatever the number of initiatives.
+# Initiatives (rows) on one page of a matrix: at most MATRIX_ROWS, fewer for a department
+# with many goals, so that a page holds about MATRIX_CELLS cells (at 100×, about 4 goals a
+# department: 50 rows, 200 cells), whatever the number of initiatives.
 MATRIX_ROWS = 50
+MATRIX_CELLS = 400
+MIN_ROWS = 10
+
+
+def rows_per_page(goals: int) -> int:
+    """min(MATRIX_ROWS, max(MIN_ROWS, MATRIX_CELLS ÷ goals))"""
+    return min(MATRIX_ROWS, max(MIN_ROWS, MATRIX_CELLS // max(goals, 1)))
 
 
 def relevant_to(department: Department) -> Q:
@@ -115,7 +123,7 @@ def build_matrix(
     page: int | str | None = 1,
 ) -> Matrix:
     """The department's goals as columns × initiatives as rows, grouped by objective,
-    `MATRIX_ROWS` initiatives a page.
+    `rows_per_page` initiatives a page.
 
     By default only the initiatives relevant to the department (`relevant_to`);
     `show_all` every initiative; `objective` keeps that objective's; `q` those whose title
@@ -133,7 +141,7 @@ def build_matrix(
         initiatives = initiatives.filter(title__icontains=q)
     if not goals:
         return Matrix(department=department, goals=goals, groups=[])
-    shown = Paginator(initiatives, MATRIX_ROWS).get_page(page)
+    shown = Paginator(initiatives, rows_per_page(len(goals))).get_page(page)
     links = AlignmentLink.objects.filter(
         goal__department=department, initiative__in=[i.pk for i in shown]
     )

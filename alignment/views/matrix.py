@@ -206,7 +206,8 @@ def heatmap_department(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     cells = heatmap_totals.department_cells(department, objectives)
     context: dict[str, object] = {
         "total": heatmap_totals.Total.of(row.get()),
-        "cells": cells,
+        "cells": cells[: heatmap_totals.OBJECTIVE_CELLS],
+        "more": max(len(cells) - heatmap_totals.OBJECTIVE_CELLS, 0),
         "unlinked": len(objectives) - len(cells),
     }
     return _opened(request, context, "heatmap-department")
