@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.db.models import Count, F, Q, QuerySet
 
 from alignment.models import AlignmentLink, Relation
-from alignment.models.links import unmitigated
+from alignment.models.links import AlignmentLinkQuerySet, unmitigated
 from departments.models import Department
 from objectives.models import SecurityObjective, counted
 
@@ -156,7 +156,7 @@ def summarise(departments: QuerySet[Department], *, worst: int = WORST_SHOWN) ->
 
 
 def _cells(
-    links: QuerySet[AlignmentLink],
+    links: AlignmentLinkQuerySet,
     departments: dict[int, Department],
     objectives: dict[int, SecurityObjective],
 ) -> list[Cell]:
@@ -200,7 +200,7 @@ def objective_cells(
     this = Q(goals__links__initiative__objective=objective)
     linked = (
         _totals(departments, "goals__links__", this)
-        .filter(linked__gt=0)
+        .filter(**{"linked__gt": 0})  # an annotation, which django-stubs cannot see
         .order_by(*WORST_FIRST, "name", "pk")
     )
     shown = list(linked[:OBJECTIVE_CELLS])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -173,11 +174,13 @@ def _heatmap_page(request: HtmxHttpRequest) -> dict[str, object]:
         rows = heatmap_totals.departments_worst_first(departments)
         rows = rows.filter(name__icontains=q) if q else rows
     page = Paginator(rows, HEATMAP_ROWS).get_page(request.GET.get("page"))
+    # The paginator forgets the union of the two querysets' models; each row is one of them.
+    items = cast("list[Department | SecurityObjective]", page.object_list)
     return {
         "by": by,
         "q": q,
         "page": page,
-        "totals": [heatmap_totals.Total.of(item) for item in page],
+        "totals": [heatmap_totals.Total.of(item) for item in items],
         "summary": heatmap_totals.summarise(departments, worst=0),
     }
 

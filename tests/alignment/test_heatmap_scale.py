@@ -3,6 +3,7 @@ pages of bounded size, and figures that follow every save at once."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -106,8 +107,6 @@ def test_the_dashboard_shows_a_summary_of_the_heatmap_never_its_cells(
 
 def row_of(html: str, slug: str) -> list[str]:
     """The totals of a department's row in the heatmap: supports, conflicts, unmitigated."""
-    import re
-
     row = html[html.index(f'<tbody id="heatmap-department-{slug}">') :]
     row = row[: row.index("</tr>")]
     cells = re.findall(r'<td class="text-end">(.*?)</td>', row)

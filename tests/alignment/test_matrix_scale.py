@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alignment.matrix import MATRIX_ROWS, MIN_ROWS, rows_per_page
@@ -52,7 +54,7 @@ def test_matrix_queries_are_constant_and_pages_bounded_from_1x_to_10x(
     grow(9, also=(dept_a,))
     large = {name: measure(client, url, **headers) for name, (url, headers) in urls.items()}
     for name in urls:
-        (queries_1x, bytes_1x), (queries_10x, bytes_10x) = small[name], large[name]
+        (queries_1x, _), (queries_10x, bytes_10x) = small[name], large[name]
         assert queries_10x == queries_1x, name
         assert bytes_10x < MAX_BYTES, (name, bytes_10x)
     # Ten times the initiatives, one page of them: the matrix of every initiative grows
@@ -75,9 +77,6 @@ def test_cell_queries_are_constant_from_1x_to_10x(
         url = reverse("alignment:matrix-cell", args=[dept_a.slug, initiative.pk, goal.pk])
         opened, _ = measure(client, url, **HTMX)
         data = {"relation": "conflicts", "rationale": "Slower", "version": "0"}
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as queries:
             assert client.post(url, data, headers=HTMX).status_code == 200
         return opened, len(queries)
