@@ -39,8 +39,9 @@ from alignment.meetings.recurrence import (
     preset_rule,
 )
 from alignment.meetings.services import Guest
-from departments.forms import BoundedModelMultipleChoiceField
+from departments.forms import BoundedModelMultipleChoiceField, PersonChoiceField
 from departments.models import Department
+from departments.people import by_name, full_name
 from departments.roles import SECURITY_GROUP
 from departments.text import validate_single_line
 
@@ -57,17 +58,19 @@ def zone_choices() -> list[tuple[str, str]]:
 
 
 def people() -> QuerySet[User]:
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.get_username()
+    return by_name(get_user_model().objects.filter(is_active=True))
 
 
 class PeopleChoiceField(BoundedModelMultipleChoiceField):
+    """Several people, each by full name with their username and email: two colleagues
+    may share a name, and the picker (static/js/meetings.js) finds them by any of these."""
+
+    widget = forms.SelectMultiple(attrs={"size": 6, "data-people-picker": ""})
+
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.get_username()
+        name = full_name(obj)
+        extra = [part for part in (obj.username, obj.email) if part and part != name]
+        return f"{name} ({', '.join(extra)})" if extra else name
 
 
 class LeadTimesField(forms.TypedMultipleChoiceField):
@@ -141,7 +144,6 @@ class SeriesForm(forms.ModelForm):
     attendees = PeopleChoiceField(
         queryset=people(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text="Besides you (and the leader of a one-on-one).",
     )
     guests = forms.CharField(

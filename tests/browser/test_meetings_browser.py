@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from alignment.meetings.models import ActionItem, MeetingSeries
+from tests import factories
 from tests.browser.axe import assert_accessible
 
 
@@ -24,6 +25,8 @@ def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(
 ) -> None:
     head_b.first_name, head_b.last_name = "Marcus", "Bell"
     head_b.save()
+    grace = factories.UserFactory(username="ghopper", first_name="Grace", last_name="Hopper")
+    factories.UserFactory(username="gbell", first_name="Grace", last_name="Bell")
     login("ciso")
     page.goto(f"{live_server.url}/meetings/series/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("New meeting series")
@@ -38,6 +41,17 @@ def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(
     page.fill("#id_start_time", "09:30")
     page.select_option("#id_preset", "monthly")
     expect(page.locator("#id_custom_rule")).to_be_hidden()  # only for a custom rule
+    # Attendees are picked by typing part of a name: of the two Graces, the one typed.
+    picker = page.get_by_role("combobox", name="Attendees")
+    picker.click()
+    picker.press_sequentially("hopp")
+    option = page.get_by_role("option", name="Grace Hopper (ghopper, ghopper@example.com)")
+    expect(option).to_be_visible()
+    other = page.get_by_role("option", name="Grace Bell (gbell, gbell@example.com)")
+    expect(other).to_have_count(0)
+    option.click()
+    expect(page.locator("#id_attendees")).to_have_values([str(grace.pk)])
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="Schedule and invite").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sales and security")
@@ -46,6 +60,8 @@ def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(
     expect(rows).to_have_count(MeetingSeries.objects.get().occurrences.count())
     assert rows.count() >= 3
     expect(rows.first).to_contain_text(first.strftime("%-d %b %Y"))
+    attending = MeetingSeries.objects.get().attendees.values_list("user__username", flat=True)
+    assert set(attending) == {"ciso", "head-sales", "ghopper"}
     assert_accessible(page)
 
     rows.first.get_by_role("link").click()
