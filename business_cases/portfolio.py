@@ -126,7 +126,7 @@ def figures_of(cases: Sequence[BusinessCase]) -> dict[int, finance.CaseFigures]:
             # The stamp read with the lines: they are at least as new as it.
             found[case.pk] = case.figures
             key = _group_key(case.pk)
-            changed[key] = groups.get(key, {})
+            changed[key] = groups.setdefault(key, {})
             changed[key][case.pk] = (_stamp(case), case.figures)
     if changed:
         cache.set_many(changed, CACHE_SECONDS)
