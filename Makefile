@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := alignment.conf.settings
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench load lint clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required.") if sys.version_info < (3, 11) else None'
@@ -43,6 +43,15 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	DJANGO_DEBUG=1 $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# 30 simulated people for 60 s against gunicorn + PostgreSQL + Redis + two Celery workers on
+# loopback at 10x the demo (LOAD_ARGS="--users 30 --seconds 60 --scale 10").
+$(VENV)/.installed-load: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,load]"
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+load: $(VENV)/.installed-load
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load $(LOAD_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
