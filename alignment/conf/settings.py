@@ -205,6 +205,19 @@ WHITENOISE_USE_FINDERS = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Cache -----------------------------------------------------------------------------
+# Cached figures and calendar feeds are keyed on what they read, so a cache is never
+# stale, only cold. In production every web process shares one Redis (CACHE_URL, e.g.
+# redis://127.0.0.1:6379/1); with nothing configured each process keeps its own in memory.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Email -----------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="filemail://" + str(VAR_DIR / "mail"))
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
@@ -247,6 +260,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # lease runs out; an SMTP error is retried after base × 2^(attempts − 1) seconds.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
+# Rows claimed, sent over one SMTP session and marked together; a sweep goes on while
+# rows are due, for at most OUTBOX_SWEEP_SECONDS (beat's next sweep takes over).
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=50)
 # Executives receive an approved board pack's PDF by email when this is on.
 BOARD_PACK_EMAIL_APPROVED = env_bool("BOARD_PACK_EMAIL_APPROVED", default=True)
 # Meetings are materialised this far ahead (alignment/meetings/materialise.py).
