@@ -44,43 +44,54 @@ ROW_MODELS: tuple[type[OutboxItem], ...] = (
 
 def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything the outbox holds that is due: password resets first (someone is
-    waiting at the login page), then invites, then reminders, then digests,
-    final minutes and action-item reminders, then the business cases' emails, then the
-    programme's (reviews, board packs), then what awaits people (alignment/notices.py)."""
+    waiting at the login page), then invites, then reminders (the nearest meeting first),
+    then digests, final minutes and action-item reminders, then the business cases'
+    emails, then the programme's (reviews, board packs), then what awaits people
+    (alignment/notices.py). Batch after batch while rows are due, for at most
+    OUTBOX_SWEEP_SECONDS: what is left then is the next sweep's."""
+    deadline = outbox.sweep_deadline()
     expired = reminders.expire_started(now or timezone.now())
     sent_password_resets = outbox.deliver(
         PasswordResetEmail.objects.all(),
         account_emails.password_reset_email,
         now=now,
+        deadline=deadline,
         select_related=("user",),
     )
-    sent_invites = outbox.deliver(InviteMessage.objects.all(), invites.invite_email, now=now)
+    sent_invites = outbox.deliver(
+        InviteMessage.objects.all(), invites.invite_email, now=now, deadline=deadline
+    )
     sent_reminders = outbox.deliver(
         Reminder.objects.all(),
         reminders.reminder_email,
         now=now,
-        select_related=(
-            "occurrence__series__organiser",
-            "attendee__user__meeting_profile",
-            "attendee__series",
-        ),
+        deadline=deadline,
+        select_related=reminders.RELATED,
+        prefetch_related=reminders.PREFETCH,
+        order_by=reminders.ORDER,
+        prepare=reminders.prepare,
     )
     sent_digests = outbox.deliver(
         DigestMessage.objects.all(),
         reminders.digest_email,
         now=now,
+        deadline=deadline,
         select_related=("owner__meeting_profile",),
+        prepare=reminders.prepare_digests,
     )
     sent_minutes = outbox.deliver(
         MinutesMessage.objects.all(),
         after.minutes_email,
         now=now,
+        deadline=deadline,
         select_related=("occurrence__series", "attendee__user__meeting_profile"),
+        prefetch_related=after.minutes_lookups("occurrence__"),
     )
     sent_action_reminders = outbox.deliver(
         ActionReminder.objects.all(),
         after.action_reminder_email,
         now=now,
+        deadline=deadline,
         select_related=(
             "action_item__owner__meeting_profile",
             "action_item__occurrence__series",
@@ -88,16 +99,25 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         ),
     )
     sent_case_emails = outbox.deliver(
-        CaseEmail.objects.all(), case_emails.case_email, now=now, select_related=("case",)
+        CaseEmail.objects.all(),
+        case_emails.case_email,
+        now=now,
+        deadline=deadline,
+        select_related=("case",),
     )
     sent_programme_emails = outbox.deliver(
         ProgrammeEmail.objects.all(),
         programme_emails.programme_email,
         now=now,
+        deadline=deadline,
         select_related=("pack", "review"),
     )
     sent_notices = outbox.deliver(
-        NoticeEmail.objects.all(), notices.notice_email, now=now, select_related=("recipient_user",)
+        NoticeEmail.objects.all(),
+        notices.notice_email,
+        now=now,
+        deadline=deadline,
+        select_related=("recipient_user",),
     )
     return {
         "programme_emails": sent_programme_emails,

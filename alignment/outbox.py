@@ -1,4 +1,5 @@
-"""Sending what the outbox holds, exactly once: claim, send, mark — and retry on SMTP errors.
+"""Sending what the outbox holds, exactly once: claim, send, mark — batch by batch, and
+retry on SMTP errors.
 
 Every email the product sends is a row of a model built on `OutboxItem` (invites,
 reminders and digests in alignment/meetings/models/outbox.py, business-case emails in
@@ -6,33 +7,42 @@ alignment/models/case_emails.py) before it is an email. alignment/notifications.
 them all with `deliver`; the broker only says "sweep now" (`sweep_soon`), it is never the
 only record of work to do.
 
-The steps for one row:
+The steps for one batch (up to OUTBOX_BATCH_SIZE rows):
 
-1. Claim: a single conditional UPDATE moves it from PENDING (or SENDING with a lease that
-   ran out) to SENDING with a fresh lease and a random claim token. Only the worker whose
-   UPDATE changed the row goes on; on PostgreSQL the candidates are first read with
+1. Claim: a single conditional UPDATE moves the due rows picked for the batch from
+   PENDING (or SENDING with a lease that ran out) to SENDING with a fresh lease and one
+   random claim token for the whole batch; the rows this worker sends are exactly those
+   that carry its token afterwards. On PostgreSQL the candidates are first read with
    SELECT … FOR UPDATE SKIP LOCKED, so concurrent sweeps split the work instead of
    queueing behind each other's locks. SQLite serialises the writers itself.
-2. Send over SMTP.
-3. Mark it SENT — only if the row still carries this worker's claim token, so a worker
-   that was presumed dead (its lease ran out and another took over) cannot overwrite
-   the newer state.
+2. Load the claimed rows with what their builder reads (select_related, prefetch_related
+   and the builder's own `prepare`), so a batch costs the same few queries however many
+   rows it has; build each email and send them all over one SMTP session.
+3. Mark them: one UPDATE for the rows sent, one per other status a builder chose (the
+   meeting was cancelled meanwhile…) — each only where the row still carries this
+   worker's claim token, so a worker that was presumed dead (its lease ran out and
+   another took over) cannot overwrite the newer state.
 
-A worker killed between 1 and 3 leaves the row SENDING; once the lease runs out, the next
-sweep claims it again. Killed between the SMTP server's acceptance and step 3, the message
-goes out twice; its Message-ID is deterministic, so mail clients drop the copy. That is
-the one accepted duplicate; every other path sends each row exactly once.
+A worker killed between 1 and 3 leaves its rows SENDING; once the lease runs out, the next
+sweep claims them again. Killed between the SMTP server's acceptance and step 3, the
+messages of that one batch go out twice; their Message-IDs are deterministic, so mail
+clients drop the copies. That is the one accepted duplicate window (one batch); every
+other path sends each row exactly once.
 
-An SMTP error puts the row back to PENDING with `next_attempt_at` pushed back
-exponentially (retry_delay), up to MAX_ATTEMPTS.
+An SMTP error puts its row (only that one) back to PENDING with `next_attempt_at` pushed
+back exponentially (retry_delay), up to MAX_ATTEMPTS; the session is dropped and a new one
+opened for the rest of the batch. A sweep goes on batch after batch while rows are due,
+for at most OUTBOX_SWEEP_SECONDS: the next beat sweep takes over from there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from celery import current_app
@@ -40,7 +50,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -51,8 +61,9 @@ SWEEP_TASK = "alignment.tasks.sweep_outbox"
 
 MAX_ATTEMPTS = 12
 MAX_RETRY_DELAY = dt.timedelta(hours=1)
-BATCH_SIZE = 10
-MAX_BATCHES = 50
+# The order rows are claimed in unless a row model says otherwise (reminders: the
+# nearest meeting first).
+DUE_ORDER = ("next_attempt_at", "pk")
 
 # A row of one outbox model (an invite, a reminder, a case email…), and an email of any kind.
 Row = TypeVar("Row", bound="OutboxItem")
@@ -61,6 +72,9 @@ Message = TypeVar("Message", bound=EmailMessage)
 # A builder turns a claimed row into the email to send, or into the status the row should
 # take instead (the meeting was cancelled meanwhile, a nearer reminder is due…).
 Builder = Callable[[Row, dt.datetime], "EmailMessage | str"]
+# Run once per batch before its rows are built: loads, in a constant number of queries,
+# what the builder would otherwise query row by row.
+Prepare = Callable[[list[Row], dt.datetime], None]
 
 
 class OutboxStatus(models.TextChoices):
@@ -128,62 +142,82 @@ def claimable(now: dt.datetime) -> Q:
     )
 
 
-def claim(model: type[OutboxItem], pk: int, now: dt.datetime) -> str | None:
-    """The conditional UPDATE: a claim token if this call took the row, else None."""
-    token = uuid.uuid4().hex
-    changed = (
-        model._default_manager.filter(pk=pk)
-        .filter(claimable(now))
-        .update(
-            status=OutboxStatus.SENDING,
-            lease_until=now + lease(),
-            claim_token=token,
-            attempts=F("attempts") + 1,
-        )
-    )
-    return token if changed == 1 else None
+def batch_size() -> int:
+    return max(1, settings.OUTBOX_BATCH_SIZE)
 
 
 def claim_batch(
-    queryset: models.QuerySet[OutboxItem], now: dt.datetime, size: int = BATCH_SIZE
-) -> list[tuple[int, str]]:
-    """Claim up to `size` due rows of `queryset`: [(pk, claim token)]."""
+    queryset: models.QuerySet[Row],
+    now: dt.datetime,
+    *,
+    size: int | None = None,
+    order_by: Sequence[str] = DUE_ORDER,
+) -> str | None:
+    """Claim up to `size` due rows of `queryset` with one conditional UPDATE: the claim
+    token the claimed rows now carry, or None when there was nothing to claim."""
     model = queryset.model
+    token = uuid.uuid4().hex
     with transaction.atomic():
-        candidates = queryset.filter(claimable(now)).order_by("next_attempt_at", "pk")
+        candidates = queryset.filter(claimable(now)).order_by(*order_by)
         if connection.vendor == "postgresql":
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        pks = list(candidates.values_list("pk", flat=True)[:size])
-        claimed = [(pk, token) for pk in pks if (token := claim(model, pk, now))]
-    return claimed
+        pks = list(candidates.values_list("pk", flat=True)[: size or batch_size()])
+        if not pks:
+            return None
+        changed = (
+            model._default_manager.filter(pk__in=pks)
+            .filter(claimable(now))
+            .update(
+                status=OutboxStatus.SENDING,
+                lease_until=now + lease(),
+                claim_token=token,
+                attempts=F("attempts") + 1,
+            )
+        )
+    return token if changed else None
 
 
-def _finish(model: type[OutboxItem], pk: int, token: str, **fields: object) -> bool:
+def claim(model: type[OutboxItem], pk: int, now: dt.datetime) -> str | None:
+    """Claim one row: its claim token if this call took it, else None."""
+    return claim_batch(model._default_manager.filter(pk=pk), now, size=1)
+
+
+def mark(model: type[OutboxItem], pks: Sequence[int], token: str, **fields: object) -> int:
+    """Finish claimed rows in one UPDATE, only where they still carry `token`: how many."""
+    if not pks:
+        return 0
     changed = model._default_manager.filter(
-        pk=pk, claim_token=token, status=OutboxStatus.SENDING
+        pk__in=pks, claim_token=token, status=OutboxStatus.SENDING
     ).update(lease_until=None, claim_token="", **fields)
-    if changed != 1:
-        log.warning("outbox: %s %s was taken over before it was marked", model.__name__, pk)
-    return changed == 1
+    if changed != len(pks):
+        log.warning(
+            "outbox: %d of %d %s rows were taken over before they were marked",
+            len(pks) - changed,
+            len(pks),
+            model.__name__,
+        )
+    return changed
 
 
 def mark_sent(model: type[OutboxItem], pk: int, token: str, now: dt.datetime) -> bool:
-    return _finish(model, pk, token, status=OutboxStatus.SENT, sent_at=now, last_error="")
+    return mark(model, [pk], token, status=OutboxStatus.SENT, sent_at=now, last_error="") == 1
 
 
-def mark_failed(model: type[OutboxItem], pk: int, token: str, error: str, now: dt.datetime) -> None:
-    attempts = model._default_manager.filter(pk=pk).values_list("attempts", flat=True).first() or 0
-    if attempts >= MAX_ATTEMPTS:
-        _finish(model, pk, token, status=OutboxStatus.FAILED, last_error=error[:2000])
+def mark_failed(row: OutboxItem, token: str, error: str, now: dt.datetime) -> None:
+    """Back to PENDING for a later retry, or FAILED after MAX_ATTEMPTS. `row.attempts`
+    was read after the claim counted this attempt."""
+    model, error = type(row), error[:2000]
+    if row.attempts >= MAX_ATTEMPTS:
+        mark(model, [row.pk], token, status=OutboxStatus.FAILED, last_error=error)
         return
-    _finish(
-        model,
-        pk,
-        token,
-        status=OutboxStatus.PENDING,
-        next_attempt_at=now + retry_delay(attempts),
-        last_error=error[:2000],
-    )
+    retry_at = now + retry_delay(row.attempts)
+    mark(model, [row.pk], token, status=OutboxStatus.PENDING, next_attempt_at=retry_at,
+         last_error=error)  # fmt: skip
+
+
+def sweep_deadline() -> float:
+    """When a sweep stops claiming batches (time.monotonic())."""
+    return time.monotonic() + settings.OUTBOX_SWEEP_SECONDS
 
 
 def deliver(
@@ -191,47 +225,82 @@ def deliver(
     build: Builder[Row],
     *,
     now: dt.datetime | None = None,
-    select_related: tuple[str, ...] = (),
+    select_related: Sequence[str] = (),
+    prefetch_related: Sequence[str | Prefetch[str]] = (),
+    order_by: Sequence[str] = DUE_ORDER,
+    prepare: Prepare[Row] | None = None,
+    deadline: float | None = None,
 ) -> int:
-    """Claim and send due rows of `queryset` batch by batch; return how many were sent.
+    """Claim and send due rows of `queryset` batch by batch while any are due, until
+    `deadline` (time.monotonic(); OUTBOX_SWEEP_SECONDS from now by default); return how
+    many were sent.
 
     Each batch is claimed just before it is sent, so a lease only has to outlast one
     batch, however long the whole sweep takes. `now` fixes the clock (tests); by default
     every batch reads the time afresh.
     """
     model = queryset.model
+    deadline = sweep_deadline() if deadline is None else deadline
     sent = 0
-    mailer: BaseEmailBackend | None = None
-    for _ in range(MAX_BATCHES):
+    while time.monotonic() < deadline:
         moment = now or timezone.now()
-        claimed = claim_batch(queryset, moment)
-        if not claimed:
+        token = claim_batch(queryset, moment, order_by=order_by)
+        if token is None:
             break
-        rows = model._default_manager.select_related(*select_related).in_bulk(
-            [pk for pk, _ in claimed]
+        claimed = model._default_manager.filter(claim_token=token, status=OutboxStatus.SENDING)
+        rows = list(
+            claimed.select_related(*select_related)
+            .prefetch_related(*prefetch_related)
+            .order_by(*order_by)
         )
-        for pk, token in claimed:
-            row = rows.get(pk)
-            if row is None:  # deleted since (its occurrence went away)
-                continue
-            outcome = build(row, moment)
-            if isinstance(outcome, str):
-                _finish(model, pk, token, status=outcome)
-                continue
-            mailer = mailer or get_connection()
+        if prepare is not None and rows:
+            prepare(rows, moment)
+        sent += _send_batch(rows, token, build, moment, now)
+    return sent
+
+
+def _send_batch(
+    rows: list[Row], token: str, build: Builder[Row], moment: dt.datetime, now: dt.datetime | None
+) -> int:
+    """Build and send the claimed `rows` over one SMTP session (a new one after an
+    error), then mark them: one UPDATE per outcome."""
+    if not rows:
+        return 0
+    model = type(rows[0])
+    outcomes: dict[str, list[int]] = defaultdict(list)
+    mailer: BaseEmailBackend | None = None
+    try:
+        for row in rows:
             try:
+                outcome = build(row, moment)
+            except Exception as error:  # one broken row must not hold up its batch
+                log.exception("outbox: building %s %s failed", model.__name__, row.pk)
+                mark_failed(row, token, f"{type(error).__name__}: {error}", moment)
+                continue
+            if isinstance(outcome, str):
+                outcomes[outcome].append(row.pk)
+                continue
+            try:
+                if mailer is None:
+                    mailer = get_connection()
+                    mailer.open()  # kept open: send_messages leaves an open session open
                 mailer.send_messages([outcome])
             except Exception as error:  # SMTP and socket errors alike: retry later
-                log.warning("outbox: sending %s %s failed: %s", model.__name__, pk, error)
-                mark_failed(model, pk, token, f"{type(error).__name__}: {error}", moment)
-                _close_quietly(mailer)
+                log.warning("outbox: sending %s %s failed: %s", model.__name__, row.pk, error)
+                mark_failed(row, token, f"{type(error).__name__}: {error}", moment)
+                if mailer is not None:
+                    _close_quietly(mailer)
                 mailer = None
                 continue
-            if mark_sent(model, pk, token, now or timezone.now()):
-                sent += 1
-    if mailer is not None:
-        _close_quietly(mailer)
-    return sent
+            outcomes[OutboxStatus.SENT].append(row.pk)
+    finally:
+        if mailer is not None:
+            _close_quietly(mailer)
+    delivered = outcomes.pop(OutboxStatus.SENT, [])
+    for status, pks in outcomes.items():
+        mark(model, pks, token, status=status)
+    when = now or timezone.now()
+    return mark(model, delivered, token, status=OutboxStatus.SENT, sent_at=when, last_error="")
 
 
 def _close_quietly(mailer: BaseEmailBackend) -> None:

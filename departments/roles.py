@@ -13,8 +13,10 @@ Roles:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar
+
+from django.db.models import prefetch_related_objects
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -98,6 +100,21 @@ def member_department_ids(user: AnyUser) -> frozenset[int]:
             | frozenset(user.led_departments.order_by().values_list("pk", flat=True))
         ),
     )
+
+
+def remember(users: Iterable[User]) -> None:
+    """Answer the role questions of many users at once (three queries, however many
+    users) and keep the answers on each user object, as asking one by one would: for a
+    batch of emails that each show what their reader may see."""
+    users = [u for u in users if getattr(u, "_mom_member_ids", None) is None]
+    if not users:
+        return
+    prefetch_related_objects(users, "groups", "headed_departments", "led_departments")
+    for user in users:
+        headed = frozenset(d.pk for d in user.headed_departments.all())
+        user._mom_group_names = frozenset(g.name for g in user.groups.all())  # type: ignore[attr-defined]
+        user._mom_headed_ids = headed  # type: ignore[attr-defined]
+        user._mom_member_ids = headed | frozenset(d.pk for d in user.led_departments.all())  # type: ignore[attr-defined]
 
 
 def heads(user: AnyUser, department: Identified) -> bool:

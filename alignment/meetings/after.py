@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -32,6 +32,7 @@ from alignment.meetings.models import (
     ActionReminder,
     ActionReminderKind,
     Attendance,
+    Decision,
     MinutesMessage,
     Occurrence,
     OccurrenceStatus,
@@ -147,11 +148,25 @@ def record_attendance(
     return len(present)
 
 
+def minutes_lookups(path: str = "") -> list[Prefetch[str]]:
+    """What `minutes_email` reads of a meeting, as prefetches from `path` ("occurrence__"
+    for a queryset of minutes messages): one query each for a whole batch."""
+    return [
+        Prefetch(f"{path}decisions", queryset=Decision.objects.select_related("recorded_by")),
+        Prefetch(
+            f"{path}action_items",
+            queryset=ActionItem.objects.select_related("owner").order_by("due_date", "pk"),
+        ),
+        Prefetch(f"{path}attendance", queryset=Attendance.objects.select_related("attendee__user")),
+    ]
+
+
 def minutes_email(row: MinutesMessage, now: dt.datetime) -> EmailMultiAlternatives | str:
     """The final minutes, decisions and action items of one meeting, for one attendee."""
     occurrence = row.occurrence
     if occurrence.minutes_final_at is None or occurrence.is_cancelled:
         return OutboxStatus.SKIPPED
+    prefetch_related_objects([occurrence], *minutes_lookups())  # unless the batch did
     attendee = row.attendee
     user = attendee.user if attendee is not None else None
     zone = profile_for(user).zone if user is not None else occurrence.series.zone
@@ -162,11 +177,9 @@ def minutes_email(row: MinutesMessage, now: dt.datetime) -> EmailMultiAlternativ
         "name": attendee.display_name if attendee is not None else row.recipient,
         "start": timezone.localtime(occurrence.start, zone),
         "zone": zone.key,
-        "decisions": list(occurrence.decisions.select_related("recorded_by")),
-        "items": list(occurrence.action_items.select_related("owner").order_by("due_date", "pk")),
-        "attendance": list(
-            Attendance.objects.filter(occurrence=occurrence).select_related("attendee__user")
-        ),
+        "decisions": list(occurrence.decisions.all()),
+        "items": list(occurrence.action_items.all()),
+        "attendance": list(occurrence.attendance.all()),
         "page": settings.SITE_URL + occurrence.get_absolute_url(),
     }
     local_start = timezone.localtime(occurrence.start, zone)

@@ -65,11 +65,18 @@ class ShownAgenda(Agenda):
 
 
 def agenda_for(
-    occurrence: Occurrence, viewer: User | None, *, now: dt.datetime | None = None
+    occurrence: Occurrence,
+    viewer: User | None,
+    *,
+    now: dt.datetime | None = None,
+    table: Agenda | None = None,
 ) -> ShownAgenda:
-    """The agenda of `occurrence` as `viewer` may see it (None: a guest without a login)."""
+    """The agenda of `occurrence` as `viewer` may see it (None: a guest without a login).
+
+    `table` is its `current_agenda` when the caller has it already (the outbox builds
+    it once per meeting for a batch of reminders)."""
     now = now or timezone.now()
-    table = current_agenda(occurrence, now=now)
+    table = current_agenda(occurrence, now=now) if table is None else table
     frozen_at = occurrence.agenda_built_at if occurrence.has_started(now) else None
     everything = viewer is not None and roles.reads_everything(viewer)
     readable = frozenset() if viewer is None else roles.member_department_ids(viewer)

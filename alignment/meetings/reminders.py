@@ -15,18 +15,21 @@ the outbox sweep (alignment/notifications.py), which beat runs every minute:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
 from alignment import outbox
 from alignment.meetings import agenda_view, invites
+from alignment.meetings.agenda import Agenda
 from alignment.meetings.models import (
     ActionItem,
     DigestMessage,
@@ -38,6 +41,7 @@ from alignment.meetings.models import (
     profile_for,
 )
 from alignment.outbox import OutboxStatus
+from departments import roles
 
 # What a change of plan cancels: everything not yet (or not any more) on its way.
 OPEN = [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
@@ -171,6 +175,72 @@ def _superseded(row: Reminder, now: dt.datetime) -> bool:
     ).exists()
 
 
+# How the sweep loads reminders (alignment/notifications.py): what `reminder_email`
+# reads, and the nearest meeting first, so that a backlog never delays the reminders
+# that would soon expire behind those of later meetings.
+RELATED = ("occurrence__series__organiser", "attendee__user__meeting_profile", "attendee__series")
+PREFETCH = ("attendee__answers",)
+ORDER = ("occurrence__start", "pk")
+
+
+@dataclass
+class _Batch:
+    """What `prepare` found for a batch of claimed reminders, shared by its rows."""
+
+    superseded: set[int]  # the rows `_superseded` would say yes for
+    agendas: dict[int, Agenda] = field(default_factory=dict)  # occurrence pk → built once
+
+
+_BATCH = "_reminder_batch"  # the attribute of a prepared row that holds its _Batch
+
+
+def prepare(rows: list[Reminder], now: dt.datetime) -> None:
+    """Ready a claimed batch for `reminder_email` in a few queries, however many rows:
+    which rows are superseded, the readers' roles (what of the agenda each may see), and
+    one meeting object per occurrence so that its agenda is built once for all its
+    recipients. Kept on the rows, as departments.roles keeps a
+    user's roles on the user object; a row built on its own queries for itself."""
+    meetings: dict[int, Occurrence] = {}
+    for row in rows:
+        row.occurrence = meetings.setdefault(row.occurrence_id, row.occurrence)
+    roles.remember(row.attendee.user for row in rows if row.attendee.user is not None)
+    nearest: dict[tuple[int, int], int] = {}
+    due = Reminder.objects.filter(
+        occurrence_id__in=list(meetings),
+        attendee_id__in={row.attendee_id for row in rows},
+        due_at__lte=now,
+        status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT],
+    ).values_list("occurrence_id", "attendee_id", "lead_minutes")
+    for occurrence_id, attendee_id, lead in due:
+        key = (occurrence_id, attendee_id)
+        nearest[key] = min(lead, nearest.get(key, lead))
+    batch = _Batch(
+        superseded={
+            row.pk
+            for row in rows
+            if nearest.get((row.occurrence_id, row.attendee_id), row.lead_minutes)
+            < row.lead_minutes
+        }
+    )
+    for row in rows:
+        setattr(row, _BATCH, batch)
+
+
+def _agenda_table(row: Reminder, now: dt.datetime) -> Agenda | None:
+    """The meeting's whole agenda, built once per batch; None for a row built alone."""
+    batch: _Batch | None = getattr(row, _BATCH, None)
+    if batch is None:
+        return None
+    if row.occurrence_id not in batch.agendas:
+        batch.agendas[row.occurrence_id] = agenda_view.current_agenda(row.occurrence, now=now)
+    return batch.agendas[row.occurrence_id]
+
+
+def _is_superseded(row: Reminder, now: dt.datetime) -> bool:
+    batch: _Batch | None = getattr(row, _BATCH, None)
+    return _superseded(row, now) if batch is None else row.pk in batch.superseded
+
+
 # Closer than this, a reminder counts the hours ("in 3 hours"); further, it names the day.
 COUNTDOWN = dt.timedelta(hours=6)
 
@@ -209,11 +279,12 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
     if occurrence.start <= now:
         return OutboxStatus.EXPIRED
     attendee = row.attendee
-    if declined(attendee, occurrence) or _superseded(row, now):
+    if declined(attendee, occurrence) or _is_superseded(row, now):
         return OutboxStatus.SKIPPED
     series = occurrence.series
     zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
-    agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now)
+    table = _agenda_table(row, now)
+    agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now, table=table)
     context = {
         "series": series,
         "occurrence": occurrence,
@@ -237,15 +308,41 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
     return outbox.with_message_id(message, row.message_id)
 
 
-def digest_email(row: DigestMessage, now: dt.datetime) -> EmailMultiAlternatives | str:
-    """The weekly list of one owner's overdue action items; skipped when none is left."""
-    today = timezone.localtime(now, profile_for(row.owner).zone).date()
-    items = list(
+_ITEMS = "_digest_items"  # the attribute of a prepared digest row: its owner's items
+
+
+def _owner_today(row: DigestMessage, now: dt.datetime) -> dt.date:
+    return timezone.localtime(now, profile_for(row.owner).zone).date()
+
+
+def _overdue(today: dt.date) -> QuerySet[ActionItem]:
+    return (
         ActionItem.objects.overdue(today=today)
-        .filter(owner=row.owner)
         .select_related("occurrence__series", "review_item__review")
         .order_by("due_date", "pk")
     )
+
+
+def prepare_digests(rows: list[DigestMessage], now: dt.datetime) -> None:
+    """Every owner's overdue items for a batch of digests: one query per local date (an
+    owner's today depends on their zone, so two or three dates at most), kept on the rows."""
+    by_day: dict[dt.date, list[DigestMessage]] = defaultdict(list)
+    for row in rows:
+        by_day[_owner_today(row, now)].append(row)
+    for today, group in by_day.items():
+        items: dict[int, list[ActionItem]] = defaultdict(list)
+        for item in _overdue(today).filter(owner_id__in={row.owner_id for row in group}):
+            if item.owner_id is not None:
+                items[item.owner_id].append(item)
+        for row in group:
+            setattr(row, _ITEMS, items[row.owner_id])
+
+
+def digest_email(row: DigestMessage, now: dt.datetime) -> EmailMultiAlternatives | str:
+    """The weekly list of one owner's overdue action items; skipped when none is left."""
+    items: list[ActionItem] | None = getattr(row, _ITEMS, None)
+    if items is None:
+        items = list(_overdue(_owner_today(row, now)).filter(owner=row.owner))
     if not items or not row.owner.email:
         return OutboxStatus.SKIPPED
     context = {"owner": row.owner, "items": items, "site": settings.SITE_URL}

@@ -1,0 +1,162 @@
+"""The outbox in batches: one SMTP session per batch, the same few queries per batch
+however many rows are due, no cap per sweep but its time budget, the nearest meeting's
+reminders first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alignment import notifications, outbox
+from alignment.meetings import reminders
+from alignment.meetings.models import InviteMessage, Occurrence, Reminder, SeriesAttendee
+from alignment.outbox import OutboxStatus
+from tests import factories
+from tests.alignment.meetings.helpers import NOW
+from tests.smtp_server import Inbox, SmtpServer, free_port
+
+pytestmark = pytest.mark.django_db
+
+# factories.one_on_one's first meeting: 10 March 2026 at 09:00 in Berlin. Half an hour
+# before, its one-hour reminders are due.
+START = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
+DUE = START - dt.timedelta(minutes=30)
+
+
+def meeting(
+    organiser: Any, leader: Any, department: Any, people: int, *, at: dt.time = dt.time(9, 0),
+    lead: int = 60,
+) -> Occurrence:  # fmt: skip
+    """The first meeting of a one-on-one with `people` more attendees (users with an
+    address: what each may see of the agenda is asked), its invites already sent:
+    `people` + 2 reminders (the organiser's, the leader's) due `lead` minutes before."""
+    series = factories.one_on_one(
+        organiser=organiser, leader=leader, department=department, at=at, leads=[lead]
+    )
+    prefix = f"{leader.username}.p"
+    users = User.objects.bulk_create(
+        User(username=f"{prefix}{n}", email=f"{prefix}{n}@example.org") for n in range(people)
+    )
+    SeriesAttendee.objects.bulk_create(SeriesAttendee(series=series, user=u) for u in users)
+    first = series.occurrences.order_by("start").first()
+    assert first is not None
+    reminders.sync_reminders(series, [first], now=NOW)
+    InviteMessage.objects.update(status=OutboxStatus.SENT, sent_at=NOW)
+    return first
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback, and the outbox sending to it."""
+    server = SmtpServer(free_port(), Inbox())
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield server
+    server.stop()
+
+
+def test_it_sends_each_batch_over_one_smtp_session(
+    smtp: SmtpServer, settings: Any, ciso: Any, head_a: Any, dept_a: Any
+) -> None:
+    settings.OUTBOX_BATCH_SIZE = 50
+    first = meeting(ciso, head_a, dept_a, people=118)
+    assert Reminder.objects.filter(occurrence=first).count() == 120
+
+    assert notifications.sweep(now=DUE)["reminders"] == 120
+
+    received = smtp.inbox.ids("<reminder.")
+    assert len(received) == 120 and set(received.values()) == {1}
+    assert smtp.inbox.sessions == math.ceil(120 / 50) == 3
+    assert set(first.reminders.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+def test_a_refused_email_fails_alone_and_the_rest_of_its_batch_goes_on_a_new_session(
+    smtp: SmtpServer, settings: Any, ciso: Any, head_a: Any, dept_a: Any
+) -> None:
+    settings.OUTBOX_BATCH_SIZE = 50
+    meeting(ciso, head_a, dept_a, people=38)  # 40 reminders: one batch
+    smtp.inbox.refuse = {"head-infrastructure.p5@example.org"}
+
+    assert notifications.sweep(now=DUE)["reminders"] == 39
+
+    refused = Reminder.objects.get(attendee__user__username="head-infrastructure.p5")
+    assert refused.status == OutboxStatus.PENDING
+    assert refused.attempts == 1 and "SMTPRecipientsRefused" in refused.last_error
+    assert refused.next_attempt_at == DUE + outbox.retry_delay(1)
+    assert Reminder.objects.filter(status=OutboxStatus.SENT).count() == 39
+    assert smtp.inbox.count("<reminder.") == 39
+    assert smtp.inbox.sessions == 2  # the batch's, and a new one after the refusal
+
+
+def queries_per_batch(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sweep at DUE; the queries each batch of reminders took, from one claim to the next."""
+    marks: list[int] = []
+    claim_batch = outbox.claim_batch
+
+    def counted(queryset: Any, *args: Any, **kwargs: Any) -> str | None:
+        if queryset.model is Reminder:
+            marks.append(len(queries.captured_queries))
+        return claim_batch(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim_batch", counted)
+    with CaptureQueriesContext(connection) as queries:
+        notifications.sweep(now=DUE)
+    monkeypatch.setattr(outbox, "claim_batch", claim_batch)
+    return [after - before for before, after in pairwise(marks)]
+
+
+def test_a_batch_takes_the_same_queries_however_many_reminders_are_due(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, ciso: Any, head_a: Any, dept_a: Any,
+    head_b: Any, dept_b: Any,
+) -> None:  # fmt: skip
+    size = settings.OUTBOX_BATCH_SIZE = 10
+    meeting(ciso, head_a, dept_a, people=8)  # 10 reminders
+    few = queries_per_batch(monkeypatch)
+    meeting(ciso, head_b, dept_b, people=98)  # 100 reminders, another meeting
+    many = queries_per_batch(monkeypatch)
+
+    assert len(mail.outbox) == 110
+    assert len(few) == 10 // size and len(many) == 100 // size
+    assert many == few * len(many)  # every batch the same, whether 1 or 10 of them
+    assert few[0] <= 20  # claim, load, prefetches, roles, one agenda, mark: no row adds one
+
+
+def test_a_sweep_goes_on_while_rows_are_due_within_its_time_budget(
+    settings: Any, ciso: Any, head_a: Any, dept_a: Any
+) -> None:
+    settings.OUTBOX_BATCH_SIZE = 2
+    meeting(ciso, head_a, dept_a, people=38)  # 20 batches: no cap per sweep
+    assert notifications.sweep(now=DUE)["reminders"] == 40
+
+    settings.OUTBOX_SWEEP_SECONDS = 0  # out of time: the next sweep's work
+    meeting(ciso, factories.UserFactory(username="head-x"), dept_a, people=3, at=dt.time(9, 5))
+    assert notifications.sweep(now=DUE)["reminders"] == 0
+    assert Reminder.objects.filter(status=OutboxStatus.PENDING, due_at__lte=DUE).count() == 5
+
+
+def test_reminders_leave_nearest_meeting_first(
+    settings: Any, ciso: Any, head_a: Any, dept_a: Any, head_b: Any, dept_b: Any
+) -> None:
+    settings.OUTBOX_BATCH_SIZE = 3
+    # The 11:00 meeting's one-day reminders have been due since yesterday, the 09:00
+    # meeting's one-hour reminders only since 08:00: the 09:00 ones leave first all the same.
+    later = meeting(ciso, head_b, dept_b, people=5, at=dt.time(11, 0), lead=24 * 60)
+    sooner = meeting(ciso, head_a, dept_a, people=5)
+
+    assert notifications.sweep(now=DUE)["reminders"] == 14
+
+    stamps = [m.extra_headers["Message-ID"].split(".")[2].split("@")[0] for m in mail.outbox]
+    first, second = (f"{o.start:%Y%m%dT%H%M%SZ}" for o in (sooner, later))
+    assert stamps == [first] * 7 + [second] * 7
