@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -98,6 +99,37 @@ def test_ciso_dashboard_loads_accessibly_with_its_figures(
         live_server.url + reverse("alignment:conflict-list") + "?unmitigated=1"
     )
     expect(page.get_by_role("cell", name="Change-approval gate")).to_be_visible()
+
+
+def test_dashboard_summarises_the_heatmap_and_its_cards_look_like_links(
+    page: Page, live_server: Any, login: Callable[[str], None], programme: dict[str, Any]
+) -> None:
+    login("ciso")
+    section = page.locator("section", has=page.locator("#heatmap-heading"))
+    expect(section).to_contain_text("1 of 2 departments with unmitigated conflicts")
+    worst = section.get_by_role("row", name=re.compile(r"^Infrastructure"))
+    expect(worst).to_contain_text("1")
+    expect(section.locator(".heat-cell")).to_have_count(0)  # a summary, never the cells
+
+    card = page.get_by_role("link", name=re.compile(r"^\d+ Unmitigated conflicts"))
+    expect(card).to_contain_text("View conflicts →")
+    before = card.evaluate("el => getComputedStyle(el).boxShadow")
+    card.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard: :focus-visible
+    expect(card).to_be_focused()
+    assert card.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    card.hover()
+    page.wait_for_function(
+        "([el, before]) => getComputedStyle(el).boxShadow !== before",
+        arg=[card.element_handle(), before],
+    )
+    assert_accessible(page)
+
+    section.get_by_role("link", name="Infrastructure").click()
+    expect(page).to_have_url(re.compile(r"/alignment/heatmap/departments/infrastructure/$"))
+    expect(page.locator("#heatmap-department-infrastructure .heat-cell")).not_to_have_count(0)
+    assert_accessible(page)
 
 
 def test_executive_dashboard_has_the_figures_but_no_edit_buttons(

@@ -40,8 +40,10 @@ def scene(dept_a: Any, dept_b: Any) -> Scene:
     return Scene(dept_a, uptime, deploys, gate, edr, efficiency)
 
 
-def open_matrix(page: Page, live_server: Any, scene: Scene) -> None:
-    page.goto(live_server.url + reverse("alignment:matrix", args=[scene.department.slug]))
+def open_matrix(page: Page, live_server: Any, scene: Scene, query: str = "?rows=all") -> None:
+    """The matrix with every initiative as a row (by default only the linked or assessed)."""
+    url = reverse("alignment:matrix", args=[scene.department.slug]) + query
+    page.goto(live_server.url + url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Alignment matrix: Infrastructure")
     # Set on this page's window: still there after the save proves there was no reload.
     page.evaluate("window.__sameDocument = true")
@@ -77,6 +79,7 @@ def test_ciso_marks_a_mitigated_conflict_and_the_counters_follow(
     cell = page.locator(f"#matrix-cell-{scene.gate.pk}-{scene.deploys.pk}")
     expect(cell).to_contain_text("Conflicts")
     expect(cell).not_to_contain_text("Unmitigated")
+    expect(cell).to_contain_text("Mitigation: Pre-approved standard changes skip the gate")
     expect(cell.get_by_role("link")).to_be_focused()
     expect(counter(page, "conflicts")).to_have_text("1")
     expect(counter(page, "unmitigated")).to_have_text("0")
@@ -116,42 +119,93 @@ def test_a_conflict_without_mitigation_counts_as_unmitigated(
     assert page.evaluate("window.__sameDocument") is True
 
 
-def test_the_objective_filter_updates_the_table_and_the_address(
+def test_the_filters_update_the_table_and_the_address(
     page: Page, live_server: Any, login: Callable[[str], None], ciso: Any, scene: Scene
 ) -> None:
     login("ciso")
-    open_matrix(page, live_server, scene)
+    open_matrix(page, live_server, scene, query="")
     table = page.locator("#matrix-table")
+    # By default the rows are the initiatives linked to (or assessed on) the department.
     expect(table).to_contain_text("EDR on all laptops")
+    expect(table).not_to_contain_text("Change-approval gate")
 
+    page.get_by_label("Every initiative").check()
+    expect(page).to_have_url(re.compile(r"rows=all"))
+    expect(table).to_contain_text("Change-approval gate")
     page.get_by_label("Objective").select_option(label="Efficiency")
-    expect(page).to_have_url(re.compile(rf"\?objective={scene.efficiency.pk}"))
+    expect(page).to_have_url(re.compile(rf"objective={scene.efficiency.pk}"))
     expect(table).not_to_contain_text("EDR on all laptops")
     expect(table).to_contain_text("Change-approval gate")
     assert page.evaluate("window.__sameDocument") is True
 
-    page.get_by_label("Only linked rows").check()
-    expect(page).to_have_url(re.compile(r"only_linked=on"))
+    page.get_by_label("Linked or assessed here").check()
+    expect(page).to_have_url(re.compile(r"rows=relevant"))
     expect(table).to_contain_text("No security initiative matches these filters.")
 
     # The address is a bookmark: opened afresh, it shows the same filtered matrix.
     page.reload()
-    expect(page.get_by_label("Only linked rows")).to_be_checked()
+    expect(page.get_by_label("Linked or assessed here")).to_be_checked()
     expect(page.locator("#matrix-table")).to_contain_text("No security initiative matches")
 
 
-def test_heatmap_is_accessible_and_opens_the_filtered_matrix(
+def test_the_department_chooser_and_the_search(
+    page: Page, live_server: Any, login: Callable[[str], None], ciso: Any, scene: Scene
+) -> None:
+    login("ciso")
+    open_matrix(page, live_server, scene)
+    page.get_by_label("Initiative", exact=True).press_sequentially("gate")
+    table = page.locator("#matrix-table")
+    expect(table).not_to_contain_text("EDR on all laptops")
+    expect(table).to_contain_text("Change-approval gate")
+    expect(page).to_have_url(re.compile(r"q=gate"))
+    assert page.evaluate("window.__sameDocument") is True
+
+    page.get_by_label("Department", exact=True).select_option(label="Sales")
+    page.get_by_role("button", name="Open").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alignment matrix: Sales")
+    assert_accessible(page)
+
+
+def test_heatmap_opens_a_department_with_htmx_and_then_its_filtered_matrix(
     page: Page, live_server: Any, login: Callable[[str], None], ciso: Any, scene: Scene
 ) -> None:
     login("ciso")
     page.goto(live_server.url + reverse("alignment:heatmap"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Alignment heatmap")
+    page.evaluate("window.__sameDocument = true")
+    row = page.locator("#heatmap-department-infrastructure")
+    expect(row.get_by_role("row").first).to_contain_text("Infrastructure")
+    expect(page.locator(".heat-cell")).to_have_count(0)  # no cell before a row is opened
     assert_accessible(page)
 
-    page.get_by_role("link", name=re.compile(r"^Infrastructure × Endpoint security")).click()
+    opener = page.get_by_role("link", name="Show cells of Infrastructure")
+    expect(opener).to_have_attribute("aria-expanded", "false")
+    opener.click()
+    cell = row.get_by_role("link", name=re.compile(r"^Endpoint security \+1 1 support"))
+    expect(cell).to_be_visible()
+    expect(page.get_by_role("link", name="Hide cells of Infrastructure")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    assert page.evaluate("window.__sameDocument") is True  # loaded in place, by htmx
+    assert_accessible(page)
+
+    cell.click()
     expect(page).to_have_url(re.compile(r"/alignment/matrix/infrastructure/\?objective=\d+"))
     expect(page.locator("#matrix-table")).to_contain_text("EDR on all laptops")
     expect(page.locator("#matrix-table")).not_to_contain_text("Change-approval gate")
+    assert_accessible(page)
+
+
+def test_heatmap_by_objective_opens_an_objectives_departments(
+    page: Page, live_server: Any, login: Callable[[str], None], ciso: Any, scene: Scene
+) -> None:
+    login("ciso")
+    page.goto(live_server.url + reverse("alignment:heatmap"))
+    page.get_by_role("link", name="By objective").click()
+    page.get_by_role("link", name="Show cells of Endpoint security").click()
+    expect(page.get_by_role("link", name=re.compile(r"^Infrastructure \+1"))).to_be_visible()
+    page.get_by_role("link", name="Hide cells of Endpoint security").click()
+    expect(page.locator(".heat-cell")).to_have_count(0)
     assert_accessible(page)
 
 
