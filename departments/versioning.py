@@ -25,6 +25,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from departments import people
+
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -50,7 +52,7 @@ def stale_message(instance: models.Model) -> str:
     if record is not None:
         when = record.history_date
         if record.history_user is not None:
-            who = record.history_user.get_full_name() or record.history_user.get_username()
+            who = people.full_name(record.history_user)
     stamp = timezone.localtime(when).strftime("%d %b %Y %H:%M") if when else "just now"
     return f"Changed by {who} at {stamp} — review and retry."
 
