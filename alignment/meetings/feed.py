@@ -1,29 +1,30 @@
 """The subscribed calendar (/calendar/<token>.ics): every active series a user attends,
 read lean, built with the invites' events, cached per user, answered conditionally.
 
-Reading: four queries whatever the number of meetings — the series (only the columns the
-feed shows, with their organiser), their attendees with their users, the attendees'
-answers for the whole series, and only the moved or cancelled meetings (no agenda, no
-minutes); the other meetings follow from the rule.
+Reading: only the columns named in the FIELDS below, of the series (with their organiser),
+their attendees (with their users), the attendees' answers for the whole series, and only
+the moved or cancelled meetings (no agenda, no minutes; the others follow from the rule).
 
-Caching is keyed by a fingerprint of what was read, never by a counter the writers must
-remember to raise: a digest of every loaded column of every row the feed is built from
-(series, organiser, attendees and their users, answers, moved or cancelled meetings),
-with the user, today's date (the time zone definitions run from the first series to the
-current year) and the settings the events depend on. The feed reads nothing but these
-rows (a column left out by `.only()` would cost a query each, which the query-count test
-forbids), so two reads with the same fingerprint give the same calendar, and any change —
-a save, a `QuerySet.update()` that leaves `updated_at` alone, a `bulk_create`, a deleted
-attendee, a renamed user — gives another fingerprint and a fresh calendar on the next
-poll. A poll still runs the four queries (a few small columns per series and attendee);
-what it saves is loading every meeting and serialising the calendar (seconds at scale).
+Caching is keyed by a fingerprint of what the feed shows, never by a counter that every
+writer must remember to raise, nor by `updated_at` (a `QuerySet.update()` or a
+`save(update_fields=…)` without it leaves it behind, and a deleted attendee or a renamed
+user leaves no time at all): each poll reads the same columns of the same rows as plain
+tuples (four queries, a few small columns per series and attendee) and digests them, with
+the user, today's date (the time zones run from the first series to the current year) and
+the settings the events depend on. The calendar itself is built from rows loaded with
+`.only()` of the same FIELDS — reading any other column would cost a query per row, which
+tests/alignment/meetings/test_feed_cache.py forbids — so the same fingerprint means the
+same calendar, and whatever wrote a change (a service, the materialiser's `bulk_create`,
+a bare `update()`, the admin), the next poll gets a new fingerprint and a fresh calendar.
+What a poll saves is loading the meetings and serialising the calendar; a poll whose
+ETag still matches gets 304 and no body.
 
 The fingerprint is the strong ETag. Last-Modified is when that fingerprint was first
 rendered, at least a second after the one it replaces in the cache, so a client that
 sends only If-Modified-Since is not told "not modified" after a change either (its
 resolution is one second: only a cache entry evicted and replaced within the second
-it was written could repeat a time, and such a client then re-downloads on the next
-change).
+it was written could repeat a time). With the default local-memory cache each process
+keeps its own copies (still never stale); production's shared cache keeps one per user.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -48,6 +48,7 @@ from alignment.meetings.models import (
     OccurrenceStatus,
     SeriesAttendee,
 )
+from alignment.meetings.models.series import MeetingSeriesQuerySet
 from alignment.meetings.recurrence import horizon_years, max_occurrences
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 # layout): cached calendars of the older format are then never served again.
 FEED_FORMAT = 1
 CACHE_SECONDS = 24 * 60 * 60  # the date is in the fingerprint: a day is the most it helps
+# The columns the feed reads, and all it reads: the calendar is built from rows loaded with
+# `.only()` of these, the fingerprint is taken over `.values_list()` of the same.
 SERIES_FIELDS = (
     "uid",
     "sequence",
@@ -69,41 +72,47 @@ SERIES_FIELDS = (
     "time_zone",
     "duration_minutes",
     "uid_since",
+    "organiser",
     "organiser__username",
     "organiser__email",
     "organiser__first_name",
     "organiser__last_name",
 )
 PERSON_FIELDS = ("username", "email", "first_name", "last_name")
-OCCURRENCE_FIELDS = ("series_id", "original_start", "start", "end", "status", "overridden")
+ATTENDEE_FIELDS = ("series", "user", "email", "name", *(f"user__{f}" for f in PERSON_FIELDS))
+ANSWER_FIELDS = ("attendee", "occurrence", "response")
+OCCURRENCE_FIELDS = ("series", "original_start", "start", "end", "status", "overridden")
+
+
+def _shown(user: User) -> MeetingSeriesQuerySet:
+    """The active series the user attends (an organiser attends their own)."""
+    attending = SeriesAttendee.objects.filter(user=user).values("series_id")
+    return MeetingSeries.objects.active().filter(pk__in=attending)
+
+
+def _series_answers() -> QuerySet[MeetingAnswer]:
+    return MeetingAnswer.objects.filter(occurrence=None)
+
+
+def _exceptions() -> QuerySet[Occurrence]:
+    """Moved or cancelled meetings: the only ones a calendar needs besides the rule."""
+    return Occurrence.objects.filter(Q(status=OccurrenceStatus.CANCELLED) | Q(overridden=True))
 
 
 def feed_series(user: User) -> list[MeetingSeries]:
-    """The active series the user attends (an organiser attends their own), with their
-    people, their answers for the series and their moved or cancelled meetings."""
-    attending = SeriesAttendee.objects.filter(user=user).values("series_id")
+    """The series the feed shows, with their people, their answers for the whole series
+    and their moved or cancelled meetings: four queries, reading only the FIELDS above."""
+    answers = _series_answers().only(*ANSWER_FIELDS)
     attendees = (
         # Each attendee's series is the one it is prefetched for (Django sets it).
         SeriesAttendee.objects.select_related("user")
-        .only("series_id", "user", "email", "name", *(f"user__{f}" for f in PERSON_FIELDS))
-        .prefetch_related(
-            Prefetch(
-                "answers",
-                queryset=MeetingAnswer.objects.filter(occurrence=None).only(
-                    "attendee_id", "occurrence_id", "response"
-                ),
-            )
-        )
+        .only(*ATTENDEE_FIELDS)
+        .prefetch_related(Prefetch("answers", queryset=answers))
         .order_by("pk")
     )
-    exceptions = (
-        Occurrence.objects.filter(Q(status=OccurrenceStatus.CANCELLED) | Q(overridden=True))
-        .only(*OCCURRENCE_FIELDS)
-        .order_by("original_start", "pk")
-    )
+    exceptions = _exceptions().only(*OCCURRENCE_FIELDS).order_by("original_start", "pk")
     return list(
-        MeetingSeries.objects.active()
-        .filter(pk__in=attending)
+        _shown(user)
         .select_related("organiser")
         .only(*SERIES_FIELDS)
         .prefetch_related(
@@ -131,31 +140,24 @@ def feed_calendar(
     return calendar
 
 
-def _loaded(row: models.Model) -> tuple[object, ...]:
-    """The row's model and every column loaded on it (the deferred ones are never read)."""
-    deferred = row.get_deferred_fields()
-    values = [
-        getattr(row, field.attname)
-        for field in row._meta.concrete_fields
-        if field.attname not in deferred
+def fingerprint(user: User, today: dt.date) -> str:
+    """A digest of every column of every row the user's feed is built from, read as plain
+    tuples in four queries (see the module docstring)."""
+    shown = _shown(user)
+    ids = shown.values("pk")
+    tables: list[QuerySet[Any, tuple[Any, ...]]] = [
+        shown.values_list("pk", *SERIES_FIELDS),
+        SeriesAttendee.objects.filter(series__in=ids).values_list("pk", *ATTENDEE_FIELDS),
+        _series_answers().filter(attendee__series__in=ids).values_list("pk", *ANSWER_FIELDS),
+        _exceptions().filter(series__in=ids).values_list("pk", *OCCURRENCE_FIELDS),
     ]
-    return (row._meta.label, *values)
-
-
-def fingerprint(user: User, series_list: list[MeetingSeries], today: dt.date) -> str:
-    """A digest of everything the user's feed is built from (see the module docstring)."""
     digest = hashlib.sha256()
     context = (FEED_FORMAT, user.pk, today, settings.SITE_URL, horizon_years(), max_occurrences())
     digest.update(repr(context).encode())
-    rows: list[models.Model] = []
-    for series in series_list:
-        rows += [series, series.organiser]
-        for attendee in series.attendees.all():
-            rows += [attendee, *([attendee.user] if attendee.user is not None else [])]
-            rows += attendee.answers.all()
-        rows += series.occurrences.all()
-    for row in rows:
-        digest.update(b"\x1e" + repr(_loaded(row)).encode())
+    for rows in tables:
+        digest.update(b"\x1d")
+        for row in rows.order_by("pk"):
+            digest.update(repr(row).encode() + b"\x1e")
     return digest.hexdigest()
 
 
@@ -175,15 +177,16 @@ class Feed:
 def current(user: User, *, now: dt.datetime | None = None) -> Feed:
     """The user's calendar as it stands: from the cache when nothing it shows changed."""
     now = now or timezone.now()
-    series_list = feed_series(user)
     key = f"meetings:feed:{user.pk}"
-    found = fingerprint(user, series_list, now.astimezone(dt.UTC).date())
+    found = fingerprint(user, now.astimezone(dt.UTC).date())
     entry: _Entry | None = cache.get(key)
     if entry is not None and entry["fingerprint"] == found:
         return Feed(entry["body"], found, entry["last_modified"])
     stamp = now.astimezone(dt.UTC).replace(microsecond=0)
     if entry is not None and entry["last_modified"] >= stamp:
         stamp = entry["last_modified"] + dt.timedelta(seconds=1)
-    body = feed_calendar(user, now=stamp, series_list=series_list).to_ical()
+    # Read after the fingerprint: a change in between is in the body (at worst newer than
+    # its fingerprint), and the next poll's fingerprint differs, so it is built again.
+    body = feed_calendar(user, now=stamp).to_ical()
     cache.set(key, _Entry(fingerprint=found, body=body, last_modified=stamp), CACHE_SECONDS)
     return Feed(body, found, stamp)
