@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from alignment import charts, engagement, figures, friction, heatmap
 from alignment.meetings import figures as meeting_figures
-from alignment.meetings.models import ActionItem, Occurrence
+from alignment.meetings.models import ActionItem, MeetingSeries, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
 from departments.http import HtmxHttpRequest
@@ -26,17 +26,36 @@ PAGE_SIZE = 50
 HOME_ROWS = 20
 HOME_MEETINGS = 5
 HOME_MEETING_DAYS = 60
+# One-on-ones in the dashboard's cadence table (the furthest behind; all are counted).
+CADENCE_ROWS = 10
+
+
+def _cadence_behind(series: list[MeetingSeries]) -> list[MeetingSeries]:
+    """The `CADENCE_ROWS` one-on-ones furthest behind (held ÷ planned, lowest first): at 600
+    departments the dashboard names those, not every leader."""
+
+    def health(s: MeetingSeries) -> tuple[float, int, str]:
+        held, planned = s.held, s.planned  # type: ignore[attr-defined]
+        return (
+            held / planned if planned else 1.0,
+            -planned,
+            s.department.name if s.department else "",
+        )
+
+    return sorted(series, key=health)[:CADENCE_ROWS]
 
 
 def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
     departments = list(Department.objects.order_by("name"))
     board = figures.build_dashboard(departments)
+    meetings = meeting_figures.meetings_overview()
     context = {
         "board": board,
         "chart": charts.friction_chart(board.friction_worst),
         "heatmap": heatmap.summarise(Department.objects.all()),
         "can_edit": roles.is_ciso(request.user),
-        "meetings": meeting_figures.meetings_overview(),
+        "meetings": meetings,
+        "cadence": _cadence_behind(meetings.cadence),
         "engagement_flags": engagement.dashboard_flags(request.user),
     }
     return render(request, "alignment/dashboard.html", context)

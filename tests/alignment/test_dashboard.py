@@ -345,3 +345,19 @@ def test_lists_paginate(client: Any, ciso: Any, dept_a: Any) -> None:
     assert len(first.context["page"].object_list) == 50
     assert "?unmitigated=1&amp;page=2" in first.text
     assert len(client.get(url, {"unmitigated": "1", "page": "2"}).context["page"]) == 1
+
+
+def test_the_cadence_table_names_the_one_on_ones_furthest_behind() -> None:
+    from types import SimpleNamespace
+
+    from alignment.views.dashboard import CADENCE_ROWS, _cadence_behind
+
+    def series(name: str, held: int, planned: int) -> Any:
+        return SimpleNamespace(held=held, planned=planned, department=SimpleNamespace(name=name))
+
+    on_time = [series(f"On time {n:02}", 3, 3) for n in range(CADENCE_ROWS)]
+    behind = [series("Half", 1, 2), series("Never", 0, 3), series("Nothing planned", 0, 0)]
+    shown = _cadence_behind(on_time + behind)  # type: ignore[arg-type]
+    assert len(shown) == CADENCE_ROWS
+    assert [s.department.name for s in shown[:2]] == ["Never", "Half"]
+    assert "Nothing planned" not in [s.department.name for s in shown]
