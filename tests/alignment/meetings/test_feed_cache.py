@@ -120,10 +120,13 @@ def test_an_attendee_added_or_removed_shows_at_once(ciso: Any) -> None:
     series = one_on_one(ciso, leader)
     guest = factories.UserFactory(email="grace@example.com")
     assert "grace@example.com" not in body(ciso)
+    assert series.uid not in body(guest)
     meeting_services.series_change(series, changes={}, users=[leader, guest])
     assert "grace@example.com" in body(ciso)
+    assert series.uid in body(guest)  # in her own calendar too
     meeting_services.series_change(series, changes={}, users=[leader])
     assert "grace@example.com" not in body(ciso)
+    assert series.uid not in body(guest)
 
 
 def test_writes_that_leave_updated_at_alone_show_at_once(ciso: Any) -> None:
