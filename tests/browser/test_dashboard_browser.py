@@ -264,3 +264,19 @@ def test_the_ciso_and_the_head_agree_on_a_friction_budget_in_place(
     expect(budget.locator("#budget-agreement")).to_contain_text("Agreed: proposed by")
     dept_a.refresh_from_db()
     assert dept_a.friction_budget_hours == Decimal("14")
+
+
+def test_a_low_progress_label_stays_readable(
+    page: Page, live_server: Any, login: Callable[[str], None], ciso: Any, dept_a: Any
+) -> None:
+    dept_a.friction_budget_hours = Decimal("100")
+    dept_a.save()
+    factories.AssessmentFactory(department=dept_a, hours_per_week=Decimal("3"))
+    login("ciso")
+    page.goto(live_server.url + dept_a.get_absolute_url())  # its friction budget section
+    bar = page.locator(".progress-bar", has_text="3 %")
+    expect(bar).to_be_visible()
+    # The bar is at least as wide as its label, so "3 %" is not clipped.
+    assert bar.evaluate("el => el.getBoundingClientRect().width >= el.scrollWidth - 1")
+    assert bar.evaluate("el => el.scrollWidth") > 0
+    assert_section_accessible(page, "#friction-budget")
