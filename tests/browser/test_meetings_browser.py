@@ -4,6 +4,7 @@ an action item added and ticked on the meeting page without a reload."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from playwright.sync_api import Page, expect
 from alignment.meetings.models import ActionItem, MeetingSeries
 from tests import factories
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import PageGuard
 
 
 def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(
@@ -22,6 +24,7 @@ def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(
     ciso: Any,
     head_b: Any,
     dept_b: Any,
+    page_guard: PageGuard,
 ) -> None:
     head_b.first_name, head_b.last_name = "Marcus", "Bell"
     head_b.save()
@@ -52,6 +55,17 @@ def test_the_ciso_schedules_a_monthly_one_on_one_and_ticks_an_action_item(
     option.click()
     expect(page.locator("#id_attendees")).to_have_values([str(grace.pk)])
     page.keyboard.press("Escape")
+
+    # Refused without a title (422): the form comes back with the person still picked.
+    page.fill("#id_title", "")
+    page.get_by_role("button", name="Schedule and invite").click()
+    expect(page.locator("#id_title")).to_have_class(re.compile("is-invalid"))
+    page_guard.forgive(422)
+    picked = page.locator(".ts-control .item")
+    expect(picked).to_have_count(1)
+    expect(picked).to_have_attribute("data-value", str(grace.pk))
+    expect(picked).to_contain_text("Grace Hopper (ghopper, ghopper@example.com)")
+    page.fill("#id_title", "Sales and security")
     page.get_by_role("button", name="Schedule and invite").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sales and security")
