@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from alignment import charts, figures, friction
 from alignment.models import Agreement, Relation
+from alignment.views.dashboard import CADENCE_ROWS, _cadence_behind
 from departments.models import GoalStatus
 from objectives.models import InitiativeStatus
 from tests import factories
@@ -348,10 +350,6 @@ def test_lists_paginate(client: Any, ciso: Any, dept_a: Any) -> None:
 
 
 def test_the_cadence_table_names_the_one_on_ones_furthest_behind() -> None:
-    from types import SimpleNamespace
-
-    from alignment.views.dashboard import CADENCE_ROWS, _cadence_behind
-
     def series(name: str, held: int, planned: int) -> Any:
         return SimpleNamespace(held=held, planned=planned, department=SimpleNamespace(name=name))
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from alignment.heatmap import OBJECTIVE_CELLS
 from alignment.models import Relation
 from tests import factories
 
@@ -186,3 +187,16 @@ def test_heatmap_fragments_refuse_other_methods_and_unknown_rows(
 
 
 # Constant queries and bounded pages from 1× to 10×: test_heatmap_scale.py.
+
+
+def test_an_opened_objective_lists_its_worst_departments_and_counts_the_rest(
+    client: Any, ciso: Any, scene: Scene
+) -> None:
+    for n in range(OBJECTIVE_CELLS + 2):
+        goal = factories.GoalFactory(department=factories.DepartmentFactory(name=f"Unit {n:02}"))
+        factories.LinkFactory(initiative=scene.edr, goal=goal, relation=Relation.SUPPORTS)
+    client.force_login(ciso)
+    html = client.get(objective_cells_url(scene.endpoint), headers=HTMX).text
+    assert html.count('class="heat-cell ') == OBJECTIVE_CELLS
+    # 32 new departments and Sales are linked to the objective: 3 not shown.
+    assert "3 more departments linked to Endpoint security" in html
