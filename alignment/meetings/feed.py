@@ -19,12 +19,14 @@ a bare `update()`, the admin), the next poll gets a new fingerprint and a fresh 
 What a poll saves is loading the meetings and serialising the calendar; a poll whose
 ETag still matches gets 304 and no body.
 
-The fingerprint is the strong ETag. Last-Modified is when that fingerprint was first
-rendered, at least a second after the one it replaces in the cache, so a client that
-sends only If-Modified-Since is not told "not modified" after a change either (its
-resolution is one second: only a cache entry evicted and replaced within the second
-it was written could repeat a time). With the default local-memory cache each process
-keeps its own copies (still never stale); production's shared cache keeps one per user.
+The fingerprint is the strong ETag: a poll with it is never answered "not modified"
+after a change. Last-Modified is when that fingerprint was first rendered, at least a
+second after the version it replaces in the cache, for clients that send only
+If-Modified-Since; HTTP dates have one-second resolution, so such a client could be told
+"not modified" wrongly only if a change were rendered within the same second as the
+version it holds by a cache that no longer (or never) held that version — an entry
+evicted at once, or another process's cache (Django's default local-memory cache is
+per process; a shared one, such as Redis, keeps one entry per user for all of them).
 """
 
 from __future__ import annotations
