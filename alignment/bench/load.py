@@ -55,6 +55,7 @@ def environment(database_url: str, redis_url: str, port: int) -> dict[str, str]:
 def prepare(scale: int, plan_path: Path) -> None:
     """Run inside the load database's settings: the organisation, passwords, the plan."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.utils import timezone
 
     from alignment.bench import organisation
@@ -63,6 +64,8 @@ def prepare(scale: int, plan_path: Path) -> None:
     from departments.models import Department, Goal
 
     org = organisation.build(scale)
+    with connection.cursor() as cursor:  # statistics, as a database in use has them
+        cursor.execute("ANALYZE")
     users = get_user_model()
     org.ciso.set_password(PASSWORD)
     org.ciso.save(update_fields=["password"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+from collections.abc import Iterator
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -43,6 +43,29 @@ class ActivityFilterForm(forms.Form):
         fields["objective"].queryset = SecurityObjective.objects.order_by("title")  # type: ignore[attr-defined]
         people = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
         fields["person"].queryset = people  # type: ignore[attr-defined]
+
+    def choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Each select's options as (value, label) pairs, read with one query each: the
+        page renders them in a plain loop, since a widget per option is slow at 600
+        departments and as many people."""
+        fields = self.fields
+        people = fields["person"].queryset.values_list(  # type: ignore[attr-defined]
+            "pk", "first_name", "last_name", "username"
+        )
+        return {
+            "department": [
+                (slug, name)
+                for slug, name in fields["department"].queryset.values_list("slug", "name")  # type: ignore[attr-defined]
+            ],
+            "objective": [
+                (str(pk), title)
+                for pk, title in fields["objective"].queryset.values_list("pk", "title")  # type: ignore[attr-defined]
+            ],
+            "person": [
+                (str(pk), f"{first} {last}".strip() or username)
+                for pk, first, last, username in people
+            ],
+        }
 
     def filters(self) -> activity.Filters:
         if not self.is_valid():
@@ -80,7 +103,13 @@ def activity_feed(request: HtmxHttpRequest) -> HttpResponse:
     if len(page) == activity.PAGE_SIZE:
         query["before"] = page[-1].when.isoformat()
         older = query.urlencode()
-    context = {"form": form, "events": page, "older": older, "paged": before is not None}
+    context = {
+        "form": form,
+        "events": page,
+        "older": older,
+        "paged": before is not None,
+        "choices": form.choices(),
+    }
     csv_query = request.GET.copy()
     csv_query.pop("before", None)
     csv_query["format"] = "csv"
@@ -88,23 +117,33 @@ def activity_feed(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "alignment/activity.html", context, status=422 if form.errors else 200)
 
 
-def _csv(request: HtmxHttpRequest, filters: activity.Filters) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["when", "who", "department", "what", "link"])
-    for event in activity.all_events(request.user, filters):
-        when = timezone.localtime(event.when).strftime("%Y-%m-%d %H:%M")
-        link = request.build_absolute_uri(event.link) if event.link else ""
-        writer.writerow(
-            [
-                when,
-                spreadsheet_safe(event.who),
-                spreadsheet_safe(event.department),
-                spreadsheet_safe(event.sentence),
-                link,
-            ]
-        )
-    response = HttpResponse(out.getvalue(), content_type="text/csv")
+class _Line:
+    """csv.writer's file: hands back each line instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv(request: HtmxHttpRequest, filters: activity.Filters) -> StreamingHttpResponse:
+    """The whole filtered feed, streamed a line at a time (never held in memory whole)."""
+    writer = csv.writer(_Line())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(["when", "who", "department", "what", "link"])
+        for event in activity.all_events(request.user, filters):
+            when = timezone.localtime(event.when).strftime("%Y-%m-%d %H:%M")
+            link = request.build_absolute_uri(event.link) if event.link else ""
+            yield writer.writerow(
+                [
+                    when,
+                    spreadsheet_safe(event.who),
+                    spreadsheet_safe(event.department),
+                    spreadsheet_safe(event.sentence),
+                    link,
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="activity-{stamp}.csv"'
     return response
