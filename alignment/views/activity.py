@@ -87,7 +87,7 @@ class ActivityFilterForm(forms.Form):
 
 
 @require_GET
-def activity_feed(request: HtmxHttpRequest) -> HttpResponse:
+def activity_feed(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Who changed what and when; ?before=<time> pages back; ?format=csv downloads it."""
     form = ActivityFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
