@@ -70,7 +70,7 @@ def leaders() -> QuerySet[User]:
         get_user_model()
         .objects.filter(_is_leader())
         .prefetch_related("headed_departments", "led_departments")
-        .order_by("last_name", "first_name", "username")
+        .order_by("last_name", "first_name", "username", "pk")
     )
 
 
@@ -207,11 +207,15 @@ class Row:
         ]
 
 
-def engagement_map(on: dt.date, *, now: dt.datetime | None = None) -> list[Row]:
-    """Every leader with their reading as of the end of `on`, and today's signals."""
+def engagement_map(
+    on: dt.date, *, now: dt.datetime | None = None, people: Iterable[User] | None = None
+) -> list[Row]:
+    """Each leader (every one, or `people`: a page of them) with their reading as of the
+    end of `on`, and today's signals."""
     now = now or timezone.now()
-    people = list(leaders())
-    readings = {r.leader_id: r for r in as_of(min(end_of(on), now)).select_related("department")}
+    people = list(leaders() if people is None else people)
+    recorded = as_of(min(end_of(on), now)).filter(leader__in=[p.pk for p in people])
+    readings = {r.leader_id: r for r in recorded.select_related("department")}
     signals = signals_for(people, now=now)
     return [
         Row(person, departments_of(person), readings.get(person.pk), signals[person.pk])

@@ -28,6 +28,7 @@ from departments.http import (
     HtmxHttpRequest,
     form_status,
     is_fragment,
+    page_of,
     require_security_team,
     template_for,
 )
@@ -50,8 +51,14 @@ def _map_page(request: HtmxHttpRequest, template: str, partial: str) -> HttpResp
     require_security_team(request.user, PRIVATE)
     form = AsOfForm(request.GET or None)
     on = form.cleaned_data["on"] if form.is_valid() else timezone.localdate()
-    rows = engagement.engagement_map(on)
-    context: dict[str, object] = {"form": form, "on": on, "rows": rows}
+    context: dict[str, object] = {"form": form, "on": on}
+    if template == MATRIX:  # a page of leaders at a time; the grid places every one
+        page = page_of(request, engagement.leaders())
+        rows = engagement.engagement_map(on, people=page.object_list)
+        context["page"] = page
+    else:
+        rows = engagement.engagement_map(on)
+    context["rows"] = rows
     context |= {"read": [r for r in rows if r.reading]}
     context |= {"grid": engagement.influence_grid(rows), "levels": engagement.LEVELS}
     template = template_for(request, template, partial)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -488,3 +489,33 @@ def test_the_demo_map_tells_a_story_and_a_rerun_adds_nothing(settings: Any) -> N
     count = StakeholderReading.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert StakeholderReading.objects.count() == count
+
+
+def test_the_matrix_shows_a_page_of_leaders_with_a_constant_number_of_queries(
+    client: Any, ciso: Any, settings: Any
+) -> None:
+    """600 leaders are a large company's normal: the matrix reads one page of them, and
+    costs the same queries for 3 leaders as for 30."""
+    settings.PAGE_SIZE = 2
+    client.force_login(ciso)
+    url = reverse("alignment:engagement-matrix")
+
+    def leaders(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            head = factories.UserFactory(
+                username=f"lead{i:02}", first_name="Lee", last_name=f"{i:02}"
+            )
+            factories.DepartmentFactory(name=f"Unit {i:02}", slug=f"unit-{i:02}", head=head)
+            read(head)
+
+    leaders(3, 0)
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(url)
+    assert [r.leader.username for r in first.context["rows"]] == ["lead00", "lead01"]
+    assert "Page 1 of 2" in first.content.decode()
+    second = client.get(url, {"page": 2})
+    assert [r.leader.username for r in second.context["rows"]] == ["lead02"]
+    leaders(27, 3)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
