@@ -43,7 +43,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from celery import current_app
 from django.conf import settings
@@ -146,15 +146,20 @@ def batch_size() -> int:
     return max(1, settings.OUTBOX_BATCH_SIZE)
 
 
+class Claim(NamedTuple):
+    token: str  # what the claimed rows carry now
+    pks: list[int]  # the rows picked: those of them that carry `token` are this worker's
+
+
 def claim_batch(
     queryset: models.QuerySet[Row],
     now: dt.datetime,
     *,
     size: int | None = None,
     order_by: Sequence[str] = DUE_ORDER,
-) -> str | None:
-    """Claim up to `size` due rows of `queryset` with one conditional UPDATE: the claim
-    token the claimed rows now carry, or None when there was nothing to claim."""
+) -> Claim | None:
+    """Claim up to `size` due rows of `queryset` with one conditional UPDATE, or None
+    when there was nothing to claim."""
     model = queryset.model
     token = uuid.uuid4().hex
     with transaction.atomic():
@@ -174,12 +179,13 @@ def claim_batch(
                 attempts=F("attempts") + 1,
             )
         )
-    return token if changed else None
+    return Claim(token, pks) if changed else None
 
 
 def claim(model: type[OutboxItem], pk: int, now: dt.datetime) -> str | None:
     """Claim one row: its claim token if this call took it, else None."""
-    return claim_batch(model._default_manager.filter(pk=pk), now, size=1)
+    claimed = claim_batch(model._default_manager.filter(pk=pk), now, size=1)
+    return claimed.token if claimed else None
 
 
 def mark(model: type[OutboxItem], pks: Sequence[int], token: str, **fields: object) -> int:
@@ -244,12 +250,15 @@ def deliver(
     sent = 0
     while time.monotonic() < deadline:
         moment = now or timezone.now()
-        token = claim_batch(queryset, moment, order_by=order_by)
-        if token is None:
+        claimed = claim_batch(queryset, moment, order_by=order_by)
+        if claimed is None:
             break
-        claimed = model._default_manager.filter(claim_token=token, status=OutboxStatus.SENDING)
+        token, pks = claimed
+        mine = model._default_manager.filter(
+            pk__in=pks, claim_token=token, status=OutboxStatus.SENDING
+        )
         rows = list(
-            claimed.select_related(*select_related)
+            mine.select_related(*select_related)
             .prefetch_related(*prefetch_related)
             .order_by(*order_by)
         )

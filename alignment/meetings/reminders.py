@@ -9,7 +9,8 @@ the outbox sweep (alignment/notifications.py), which beat runs every minute:
 - when several of one recipient's reminders for a meeting are due at once (a meeting
   created an hour before it starts has its one-day and one-hour reminders both due),
   only the nearest lead time is sent, the others are SKIPPED;
-- the rest is claimed, sent and marked by alignment/outbox.py, exactly once.
+- the rest is claimed, sent and marked by alignment/outbox.py, exactly once, in batches
+  that take the nearest meeting's reminders first (`ORDER`, `prepare`).
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def queries_per_batch(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     marks: list[int] = []
     claim_batch = outbox.claim_batch
 
-    def counted(queryset: Any, *args: Any, **kwargs: Any) -> str | None:
+    def counted(queryset: Any, *args: Any, **kwargs: Any) -> outbox.Claim | None:
         if queryset.model is Reminder:
             marks.append(len(queries.captured_queries))
         return claim_batch(queryset, *args, **kwargs)

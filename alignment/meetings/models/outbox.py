@@ -44,7 +44,11 @@ class Reminder(OutboxItem):
             models.CheckConstraint(condition=Q(lead_minutes__gt=0), name="reminder_lead_positive"),
             *OutboxItem.outbox_constraints("reminder"),
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="reminder_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="reminder_due_idx"),
+            # The sweep's claim: due rows among months of reminders ahead and sent.
+            models.Index(fields=["status", "next_attempt_at"], name="reminder_claim_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Reminder {self.lead_minutes} min before {self.occurrence} to {self.attendee}"
