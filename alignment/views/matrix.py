@@ -149,7 +149,11 @@ def matrix_cell(
         if not is_fragment(request):
             messages.success(request, f"Saved the link of “{initiative}” to “{goal}”.")
             return redirect(f"{matrix_url}#matrix-cell-{initiative.pk}-{goal.pk}")
-        context.update(link=form.link, counters=counters_for(department), refocus=True)
+        # The department chooser (shown when there is more than one) follows the counters.
+        chooser = Department.objects.visible_to(request.user)[:2].count() > 1
+        context.update(
+            link=form.link, counters=counters_for(department), refocus=True, chooser=chooser
+        )
         return render(request, f"{MATRIX}#cell-saved", context)
     context["form"] = form
     if is_fragment(request):

@@ -163,9 +163,8 @@ def test_counters_and_conflict_badges_describe_the_department(
     assert counter(html, "unmitigated") == "1"
     assert re.search(r'id="conflict-badge-infrastructure"[^>]*>1 conflict, 1 unmitigated<', html)
     # The chooser names every department, with its conflicts when it has any.
-    assert (
-        '<option value="infrastructure" selected>Infrastructure — 1 conflict, 1 unmitigated' in html
-    )
+    chosen = '<option id="chooser-option-infrastructure" value="infrastructure" selected>'
+    assert chosen + "Infrastructure — 1 conflict, 1 unmitigated</option>" in html
     assert '<option value="sales">Sales</option>' in html
 
 

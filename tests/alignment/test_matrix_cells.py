@@ -124,6 +124,8 @@ def test_ciso_marks_a_conflict_with_mitigation_and_gets_cell_counters_and_badge(
     assert counter(html, "unmitigated") == "1"  # the new conflict is mitigated
     badge = r'id="conflict-badge-infrastructure"[^>]*hx-swap-oob="true">2 conflicts, 1 unmitigated<'
     assert re.search(badge, html)
+    option = r'<option id="chooser-option-infrastructure"[^>]*hx-swap-oob="true">Infrastructure — 2'
+    assert re.search(option, html)
 
 
 def test_a_conflict_without_mitigation_counts_as_unmitigated(

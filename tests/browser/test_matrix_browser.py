@@ -116,6 +116,10 @@ def test_a_conflict_without_mitigation_counts_as_unmitigated(
     expect(counter(page, "conflicts")).to_have_text("1")
     expect(counter(page, "unmitigated")).to_have_text("1")
     expect(page.locator("#conflict-badge-infrastructure")).to_have_text("1 conflict, 1 unmitigated")
+    chooser = page.get_by_label("Department", exact=True)
+    expect(chooser.locator("option:checked")).to_have_text(
+        "Infrastructure — 1 conflict, 1 unmitigated"
+    )
     assert page.evaluate("window.__sameDocument") is True
 
 
