@@ -58,6 +58,7 @@ class Cell:
     supports: int = 0
     conflicts: int = 0
     unmitigated: int = 0
+    neutral: int = 0
 
     @property
     def score(self) -> int:
@@ -167,6 +168,7 @@ def _cells(
             supports=Count("pk", filter=Q(relation=Relation.SUPPORTS)),
             conflicts=Count("pk", filter=Q(relation=Relation.CONFLICTS)),
             unmitigated=Count("pk", filter=unmitigated()),
+            neutral=Count("pk", filter=Q(relation=Relation.NEUTRAL)),
         )
         .order_by()
     )
@@ -177,6 +179,7 @@ def _cells(
             supports=row["supports"],
             conflicts=row["conflicts"],
             unmitigated=row["unmitigated"],
+            neutral=row["neutral"],
         )
         for row in counts
         if row["goal__department"] in departments and row["initiative__objective"] in objectives
@@ -211,6 +214,7 @@ def objective_cells(
             supports=d.supports,  # type: ignore[attr-defined]
             conflicts=d.conflicts,  # type: ignore[attr-defined]
             unmitigated=d.unmitigated,  # type: ignore[attr-defined]
+            neutral=d.linked - d.supports - d.conflicts,  # type: ignore[attr-defined]
         )
         for d in shown
     ]

@@ -77,7 +77,7 @@ def test_heatmap_lists_departments_worst_first_with_their_totals(
     # Infrastructure has the unmitigated conflict: first, whatever the alphabet says.
     row = html[html.index('<tbody id="heatmap-department-infrastructure">') :]
     row = row[: row.index("</tr>")]
-    cells = re.findall(r'<td class="text-end">(.*?)</td>', row)
+    cells = re.findall(r'<td class="text-end[^"]*">(.*?)</td>', row)
     assert cells[:3] == ["2", "1", '<span class="badge text-bg-danger">1</span>']
     assert '<span class="heat-score heat-pos-1">+1</span>' in row
     assert html.index("heatmap-department-infrastructure") < html.index("heatmap-department-sales")
@@ -162,7 +162,7 @@ def test_head_sees_only_their_row_of_the_heatmap(
     # An objective's totals and cells count the head's department only.
     objectives = client.get(heatmap_url("?by=objective")).text
     access = objectives[objectives.index(f"heatmap-objective-{scene.access.pk}") :]
-    assert re.findall(r'<td class="text-end">(.*?)</td>', access)[:2] == ["0", "0"]
+    assert re.findall(r'<td class="text-end[^"]*">(.*?)</td>', access)[:2] == ["0", "0"]
     cells = client.get(objective_cells_url(scene.access), headers=HTMX).text
     assert "Infrastructure" not in cells and "No department’s goal is linked" in cells
 
@@ -200,3 +200,14 @@ def test_an_opened_objective_lists_its_worst_departments_and_counts_the_rest(
     assert html.count('class="heat-cell ') == OBJECTIVE_CELLS
     # 32 new departments and Sales are linked to the objective: 3 not shown.
     assert "3 more departments linked to Endpoint security" in html
+
+
+def test_a_cell_with_only_neutral_links_says_so(
+    client: Any, ciso: Any, dept_a: Any, scene: Scene
+) -> None:
+    factories.LinkFactory(initiative=scene.edr, goal=scene.uptime, relation=Relation.NEUTRAL)
+    client.force_login(ciso)
+    html = client.get(department_cells_url(dept_a), headers=HTMX).text
+    assert "0 supports, 0 conflicts, 1 neutral" in html
+    by_objective = client.get(objective_cells_url(scene.endpoint), headers=HTMX).text
+    assert "0 supports, 0 conflicts, 1 neutral" in by_objective

@@ -109,7 +109,7 @@ def row_of(html: str, slug: str) -> list[str]:
     """The totals of a department's row in the heatmap: supports, conflicts, unmitigated."""
     row = html[html.index(f'<tbody id="heatmap-department-{slug}">') :]
     row = row[: row.index("</tr>")]
-    cells = re.findall(r'<td class="text-end">(.*?)</td>', row)
+    cells = re.findall(r'<td class="text-end[^"]*">(.*?)</td>', row)
     return [re.sub(r"<[^>]+>", "", cell) for cell in cells[:3]]
 
 
