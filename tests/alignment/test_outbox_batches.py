@@ -17,9 +17,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alignment import notifications, outbox
-from alignment.meetings import reminders
-from alignment.meetings.models import InviteMessage, Occurrence, Reminder, SeriesAttendee
-from alignment.outbox import OutboxStatus
+from alignment.meetings import after, reminders
+from alignment.meetings.models import (
+    ActionItem,
+    Decision,
+    DigestMessage,
+    InviteMessage,
+    MinutesMessage,
+    Occurrence,
+    Reminder,
+    SeriesAttendee,
+)
+from alignment.outbox import OutboxItem, OutboxStatus
 from tests import factories
 from tests.alignment.meetings.helpers import NOW
 from tests.smtp_server import Inbox, SmtpServer, free_port
@@ -30,6 +39,7 @@ pytestmark = pytest.mark.django_db
 # before, its one-hour reminders are due.
 START = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 DUE = START - dt.timedelta(minutes=30)
+AFTER = START + dt.timedelta(hours=2)  # the meeting is over
 
 
 def meeting(
@@ -100,19 +110,21 @@ def test_a_refused_email_fails_alone_and_the_rest_of_its_batch_goes_on_a_new_ses
     assert smtp.inbox.sessions == 2  # the batch's, and a new one after the refusal
 
 
-def queries_per_batch(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Sweep at DUE; the queries each batch of reminders took, from one claim to the next."""
+def queries_per_batch(
+    monkeypatch: pytest.MonkeyPatch, model: type[OutboxItem] = Reminder, now: dt.datetime = DUE
+) -> list[int]:
+    """Sweep at `now`; the queries each batch of `model` took, from one claim to the next."""
     marks: list[int] = []
     claim_batch = outbox.claim_batch
 
     def counted(queryset: Any, *args: Any, **kwargs: Any) -> outbox.Claim | None:
-        if queryset.model is Reminder:
+        if queryset.model is model:
             marks.append(len(queries.captured_queries))
         return claim_batch(queryset, *args, **kwargs)
 
     monkeypatch.setattr(outbox, "claim_batch", counted)
     with CaptureQueriesContext(connection) as queries:
-        notifications.sweep(now=DUE)
+        notifications.sweep(now=now)
     monkeypatch.setattr(outbox, "claim_batch", claim_batch)
     return [after - before for before, after in pairwise(marks)]
 
@@ -121,15 +133,15 @@ def test_a_batch_takes_the_same_queries_however_many_reminders_are_due(
     monkeypatch: pytest.MonkeyPatch, settings: Any, ciso: Any, head_a: Any, dept_a: Any,
     head_b: Any, dept_b: Any,
 ) -> None:  # fmt: skip
-    size = settings.OUTBOX_BATCH_SIZE = 10
+    size = settings.OUTBOX_BATCH_SIZE = 50  # a batch of 10 rows, then two of 50
     meeting(ciso, head_a, dept_a, people=8)  # 10 reminders
     few = queries_per_batch(monkeypatch)
     meeting(ciso, head_b, dept_b, people=98)  # 100 reminders, another meeting
     many = queries_per_batch(monkeypatch)
 
     assert len(mail.outbox) == 110
-    assert len(few) == 10 // size and len(many) == 100 // size
-    assert many == few * len(many)  # every batch the same, whether 1 or 10 of them
+    assert len(few) == math.ceil(10 / size) and len(many) == math.ceil(100 / size)
+    assert many == few * len(many)  # the same for 10 rows as for 50
     assert few[0] <= 20  # claim, load, prefetches, roles, one agenda, mark: no row adds one
 
 
@@ -160,3 +172,38 @@ def test_reminders_leave_nearest_meeting_first(
     stamps = [m.extra_headers["Message-ID"].split(".")[2].split("@")[0] for m in mail.outbox]
     first, second = (f"{o.start:%Y%m%dT%H%M%SZ}" for o in (sooner, later))
     assert stamps == [first] * 7 + [second] * 7
+
+
+def final_minutes(occurrence: Occurrence, by: Any) -> None:
+    """Minutes with a decision and an action item for each attendee, made final."""
+    occurrence.minutes = "Agreed the standard-change list."
+    occurrence.save(update_fields=["minutes"])
+    Decision.objects.create(occurrence=occurrence, text="Trial the standard-change list")
+    ActionItem.objects.bulk_create(
+        ActionItem(occurrence=occurrence, title=f"Item {a.pk}", owner=a.user, due_date=START.date())
+        for a in occurrence.series.attendees.select_related("user")
+    )
+    after.finalise_minutes(occurrence, by, now=AFTER)
+
+
+def test_batches_of_minutes_and_digests_take_the_same_queries_however_many_are_due(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, ciso: Any, head_a: Any, dept_a: Any,
+    head_b: Any, dept_b: Any,
+) -> None:  # fmt: skip
+    size = settings.OUTBOX_BATCH_SIZE = 50  # a batch of 10 rows, then two of 50
+    few_meeting = meeting(ciso, head_a, dept_a, people=8)  # 10 attendees
+    final_minutes(few_meeting, ciso)
+    few_minutes = queries_per_batch(monkeypatch, MinutesMessage, AFTER)
+    many_meeting = meeting(ciso, head_b, dept_b, people=98)  # 100 attendees
+    final_minutes(many_meeting, ciso)
+    many_minutes = queries_per_batch(monkeypatch, MinutesMessage, AFTER)
+    assert len(few_minutes) == math.ceil(10 / size)
+    assert many_minutes == few_minutes * math.ceil(100 / size)
+
+    # A week later every owner (the organiser one of them twice) has overdue items.
+    later = AFTER + dt.timedelta(days=7)
+    assert reminders.queue_digests(now=later) == 109
+    digests = queries_per_batch(monkeypatch, DigestMessage, later)
+    assert len(digests) == math.ceil(109 / size)  # 50, 50 and 9 rows
+    assert set(digests) == {digests[0]}
+    assert DigestMessage.objects.filter(status=OutboxStatus.SENT).count() == 109
