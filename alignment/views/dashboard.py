@@ -6,7 +6,6 @@ come from the querysets in alignment/figures.py.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -18,10 +17,9 @@ from alignment.meetings import figures as meeting_figures
 from alignment.meetings.models import ActionItem, MeetingSeries, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
-from departments.http import HtmxHttpRequest
+from departments.http import HtmxHttpRequest, page_of
 from departments.models import BudgetProposal, Department, Goal, ProposalStatus
 
-PAGE_SIZE = 50
 # A head's home shows this many goals and action items, and the next meetings.
 HOME_ROWS = 20
 HOME_MEETINGS = 5
@@ -152,7 +150,7 @@ def conflict_list(request: HtmxHttpRequest) -> HttpResponse:
         "goal__department__name", "goal__title", "initiative__title"
     )
     context = {
-        "page": Paginator(links, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(request, links),
         "unmitigated": unmitigated,
         "departments": departments,
         "department": department,
@@ -176,7 +174,7 @@ def coverage(request: HtmxHttpRequest) -> HttpResponse:
         listed = listed.filter(supporting_count=0)
     listed = listed.order_by("department__name", "due_date", "title")
     context = {
-        "page": Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(request, listed),
         "coverage": totals,
         "supported": supported,
         "departments": departments,

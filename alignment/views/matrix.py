@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +27,7 @@ from departments.http import (
     INVALID_FORM_STATUS,
     HtmxHttpRequest,
     is_fragment,
+    page_of,
     require_security_team,
 )
 from departments.models import Department, Goal, get_department_for, get_goal_for
@@ -40,7 +40,6 @@ from objectives.models import (
 
 MATRIX = "alignment/matrix.html"
 HEATMAP = "alignment/heatmap.html"
-HEATMAP_ROWS = 25
 SEARCH = "alignment/_link_search.html"
 SEARCH_LIMIT = 10
 SIDES = ("initiative", "goal")
@@ -177,7 +176,7 @@ def _heatmap_page(request: HtmxHttpRequest) -> dict[str, object]:
     else:
         rows = heatmap_totals.departments_worst_first(departments)
         rows = rows.filter(name__icontains=q) if q else rows
-    page = Paginator(rows, HEATMAP_ROWS).get_page(request.GET.get("page"))
+    page = page_of(request, rows)
     # The paginator forgets the union of the two querysets' models; each row is one of them.
     items = cast("list[Department | SecurityObjective]", page.object_list)
     return {
