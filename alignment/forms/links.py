@@ -168,8 +168,3 @@ class MatrixFilterForm(forms.Form):
         empty_label="All objectives",
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
-    only_linked = forms.BooleanField(
-        required=False,
-        label="Only linked rows",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
