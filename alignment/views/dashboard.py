@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from alignment import charts, engagement, figures, friction, heatmap
 from alignment.meetings import figures as meeting_figures
-from alignment.meetings.models import ActionItem, MeetingSeries, Occurrence
+from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
 from departments import roles
 from departments.http import HtmxHttpRequest, page_of
@@ -28,32 +28,17 @@ HOME_MEETING_DAYS = 60
 CADENCE_ROWS = 10
 
 
-def _cadence_behind(series: list[MeetingSeries]) -> list[MeetingSeries]:
-    """The `CADENCE_ROWS` one-on-ones furthest behind (held ÷ planned, lowest first): at 600
-    departments the dashboard names those, not every leader."""
-
-    def health(s: MeetingSeries) -> tuple[float, int, str]:
-        held, planned = s.held, s.planned  # type: ignore[attr-defined]
-        return (
-            held / planned if planned else 1.0,
-            -planned,
-            s.department.name if s.department else "",
-        )
-
-    return sorted(series, key=health)[:CADENCE_ROWS]
-
-
 def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
     departments = list(Department.objects.order_by("name"))
     board = figures.build_dashboard(departments)
-    meetings = meeting_figures.meetings_overview()
+    meetings = meeting_figures.meetings_overview(cadence_rows=CADENCE_ROWS)
     context = {
         "board": board,
         "chart": charts.friction_chart(board.friction_worst),
         "heatmap": heatmap.summarise(Department.objects.all()),
         "can_edit": roles.is_ciso(request.user),
         "meetings": meetings,
-        "cadence": _cadence_behind(meetings.cadence),
+        "cadence": meetings.cadence,
         "engagement_flags": engagement.dashboard_flags(request.user),
     }
     return render(request, "alignment/dashboard.html", context)

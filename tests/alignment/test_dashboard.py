@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from alignment import charts, figures, friction
+from alignment.meetings import figures as meeting_figures
 from alignment.models import Agreement, Relation
-from alignment.views.dashboard import CADENCE_ROWS, _cadence_behind
+from alignment.views.dashboard import CADENCE_ROWS
 from departments.models import GoalStatus
 from objectives.models import InitiativeStatus
 from tests import factories
@@ -349,13 +351,34 @@ def test_lists_paginate(client: Any, ciso: Any, dept_a: Any) -> None:
     assert len(client.get(url, {"unmitigated": "1", "page": "2"}).context["page"]) == 1
 
 
-def test_the_cadence_table_names_the_one_on_ones_furthest_behind() -> None:
-    def series(name: str, held: int, planned: int) -> Any:
-        return SimpleNamespace(held=held, planned=planned, department=SimpleNamespace(name=name))
+def test_the_cadence_table_names_the_one_on_ones_furthest_behind(ciso: Any) -> None:
+    """The database ranks every one-on-one: held ÷ planned lowest first, nothing planned
+    counts as on track; the dashboard names CADENCE_ROWS and says how many there are."""
+    now = timezone.now()
 
-    on_time = [series(f"On time {n:02}", 3, 3) for n in range(CADENCE_ROWS)]
-    behind = [series("Half", 1, 2), series("Never", 0, 3), series("Nothing planned", 0, 0)]
-    shown = _cadence_behind(on_time + behind)  # type: ignore[arg-type]
+    def series(name: str, held: int, planned: int) -> Any:
+        leader = factories.UserFactory(username=f"lead-{name.lower().replace(' ', '-')}")
+        department = factories.DepartmentFactory(name=name, head=leader)
+        one = factories.one_on_one(organiser=ciso, leader=leader, department=department)
+        one.occurrences.all().delete()
+        for n in range(planned):
+            start = now - dt.timedelta(days=7 * (n + 1))
+            occurrence = one.occurrences.create(
+                original_start=start, start=start, end=start + dt.timedelta(minutes=30)
+            )
+            if n < held:
+                occurrence.minutes = "Held."
+                occurrence.save()
+        return one
+
+    for n in range(CADENCE_ROWS):
+        series(f"On time {n:02}", 3, 3)
+    series("Half", 1, 2)
+    series("Never", 0, 3)
+    series("Nothing planned", 0, 0)
+    overview = meeting_figures.meetings_overview(now=now, cadence_rows=CADENCE_ROWS)
+    shown = [s.department.name for s in overview.cadence]
     assert len(shown) == CADENCE_ROWS
-    assert [s.department.name for s in shown[:2]] == ["Never", "Half"]
-    assert "Nothing planned" not in [s.department.name for s in shown]
+    assert shown[:2] == ["Never", "Half"]
+    assert "Nothing planned" not in shown
+    assert overview.cadence_count == CADENCE_ROWS + 3
