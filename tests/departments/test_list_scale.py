@@ -210,6 +210,15 @@ def test_head_cannot_see_another_department_through_the_department_filter(
     assert "Secret revenue target" not in response.text
     assert [d.slug for d in response.context["departments"]] == ["infrastructure"]
     assert 'value="sales"' not in response.text
+    assert "No goal matches these filters." in response.text
+
+
+def test_an_empty_goal_list_says_whether_a_filter_hid_the_goals(client: Any, ciso: Any) -> None:
+    client.force_login(ciso)
+    url = reverse("departments:goal-list")
+    assert "No goals yet." in client.get(url).text
+    filtered = client.get(url, {"status": "off_track"}).text
+    assert "No goal matches these filters." in filtered and "No goals yet." not in filtered
 
 
 def owner_options(html: str) -> list[str]:
