@@ -230,20 +230,23 @@ def _csv_row(row: Row) -> list[object]:
     ]
 
 
-def _csv_batches(user: AnyUser, sort: str) -> Iterator[list[Row]]:
-    """The cases in ascending order, CHUNK at a time (all at once when sorted by a figure:
-    the order needs every figure)."""
+def _csv_batches(user: AnyUser, sort: str, status: str) -> Iterator[list[Row]]:
+    """The cases (of `status`, or all) in ascending order, CHUNK at a time (all at once
+    when sorted by a figure: the order needs every figure)."""
+    chosen = _cases(user, status)
     if sort in FIGURE_SORTS:
-        yield _by_figure(_cases(user), sort, descending=False)
+        yield _by_figure(chosen, sort, descending=False)
         return
-    ordered = _in_database_order(_cases(user), sort if sort in SORTS else "title", False)
+    ordered = _in_database_order(chosen, sort if sort in SORTS else "title", False)
     for cases in _chunks(ordered.iterator(chunk_size=CHUNK)):
         yield _with_figures(cases)
 
 
-def csv_lines(user: AnyUser, *, sort: str = "title", currency: str) -> Iterator[str]:
-    """The portfolio as CSV lines, for a streamed response: the header, then a line per
-    case, its text cells safe to open in a spreadsheet."""
+def csv_lines(
+    user: AnyUser, *, sort: str = "title", status: str = "", currency: str
+) -> Iterator[str]:
+    """The portfolio (the cases of `status`, or all) as CSV lines, for a streamed
+    response: the header, then a line per case, its text cells safe in a spreadsheet."""
     writer = csv.writer(_Echo())
     yield writer.writerow(
         [
@@ -259,7 +262,7 @@ def csv_lines(user: AnyUser, *, sort: str = "title", currency: str) -> Iterator[
             "horizon (years)",
         ]
     )
-    for batch in _csv_batches(user, sort):
+    for batch in _csv_batches(user, sort, status):
         for row in batch:
             yield writer.writerow(_csv_row(row))
 

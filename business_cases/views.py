@@ -73,11 +73,15 @@ def case_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def portfolio_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
-    """Every case the user may see, streamed a chunk of cases at a time."""
+    """Every case the user may see (of ?status=, as the page shows them), streamed a
+    chunk of cases at a time."""
     if not roles.reads_everything(request.user):
         raise Http404("No business cases here.")
     lines = portfolio.csv_lines(
-        request.user, sort=request.GET.get("sort", "title"), currency=settings.CURRENCY
+        request.user,
+        sort=request.GET.get("sort", "title"),
+        status=request.GET.get("status", ""),
+        currency=settings.CURRENCY,
     )
     response = StreamingHttpResponse(lines, content_type="text/csv")
     stamp = timezone.localdate().isoformat()

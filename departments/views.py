@@ -146,11 +146,15 @@ def goal_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def goal_detail(request: HtmxHttpRequest, goal_id: int) -> HttpResponse:
     goal = get_goal_for(request.user, goal_id)
-    checkins = list(goal.checkins.select_related("author").order_by("-date", "-created_at"))
+    # Years of weekly check-ins are read a page at a time; the trend is the latest 12.
+    checkins = goal.checkins.order_by("-date", "-created_at", "-pk")
+    page = page_of(request, checkins)
+    latest = list(checkins.values_list("value", flat=True)[:12])
     context = {
         "goal": goal,
-        "checkins": checkins,
-        "trend": [checkin.value for checkin in reversed(checkins)][-12:],
+        "checkins": page.object_list,
+        "page": page,
+        "trend": latest[::-1],
         "can_write": roles.can_write_department(request.user, goal.department),
         "checkin_form": CheckInForm(),
     }

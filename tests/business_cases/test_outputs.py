@@ -108,7 +108,9 @@ def test_the_portfolio_answers_htmx_with_its_table(client: Any, ciso: Any) -> No
     response = client.get(
         reverse("business_cases:case-list"), {"sort": "title"}, HTTP_HX_REQUEST="true"
     )
-    assert response.text.lstrip().startswith('<div id="portfolio-table"')
+    # The table, and the CSV link out of band (it follows the filters).
+    assert response.text.lstrip().startswith('<a id="portfolio-csv"')
+    assert 'hx-swap-oob="true"' in response.text and '<div id="portfolio-table"' in response.text
     full = client.get(reverse("business_cases:case-list"), {"sort": "title"}).text
     assert "<nav" in full and 'hx-push-url="true"' in full
 

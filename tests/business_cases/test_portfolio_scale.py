@@ -176,6 +176,23 @@ def test_the_csv_is_streamed_in_chunks_with_every_case(
     assert rows[2][4] == "8000.00" and rows[2][5] == "50000.00"
 
 
+def test_the_csv_holds_the_cases_the_page_is_filtered_to(client: Any, ciso: Any) -> None:
+    grow(1, ciso)
+    BusinessCase.objects.filter(title__in=["Case 0001", "Case 0003"]).update(
+        status=CaseStatus.SUBMITTED
+    )
+    BusinessCase.objects.exclude(title__in=["Case 0001", "Case 0003"]).update(
+        status=CaseStatus.DRAFT
+    )
+    client.force_login(ciso)
+    page = client.get(LISTING, {"status": "submitted"}, HTTP_HX_REQUEST="true").text
+    assert f'href="{CSV}?status=submitted" hx-swap-oob="true"' in page  # the link follows
+    response = client.get(CSV, {"status": "submitted"})
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert [row[0] for row in rows[1:]] == ["Case 0001", "Case 0003"]
+    assert len(list(csv.reader(io.StringIO(client.get(CSV).getvalue().decode())))) > 3
+
+
 def test_heads_get_no_csv(client: Any, head_a: Any, ciso: Any) -> None:
     grow(1, ciso)
     client.force_login(head_a)

@@ -249,3 +249,20 @@ def test_security_owner_dropdowns_show_full_names(client: Any, ciso: Any, name: 
     client.force_login(ciso)
     options = owner_options(client.get(reverse(name)).text)
     assert "Ada Lovelace" in options and "ciso" not in options
+
+
+def test_a_goal_shows_its_check_ins_a_page_at_a_time(
+    client: Any, ciso: Any, dept_a: Any, settings: Any
+) -> None:
+    settings.PAGE_SIZE = 3
+    goal = factories.GoalFactory(department=dept_a)
+    today = dt.date.today()
+    for n in range(5):
+        factories.CheckInFactory(goal=goal, date=today - dt.timedelta(days=n), value=90 + n)
+    client.force_login(ciso)
+    first = client.get(goal.get_absolute_url())
+    assert [c.value for c in first.context["checkins"]] == [90, 91, 92]
+    assert first.context["trend"] == [94, 93, 92, 91, 90]
+    assert "Page 1 of 2" in first.text
+    second = client.get(goal.get_absolute_url(), {"page": 2})
+    assert [c.value for c in second.context["checkins"]] == [93, 94]
