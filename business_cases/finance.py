@@ -145,15 +145,15 @@ def rosi(yearly_benefit: Decimal, yearly_cost: Figure) -> Figure:
 
     The yearly benefit is the yearly risk reduction (ΣALE_before − ΣALE_after) plus any
     other yearly benefit; the yearly cost is the annualised cost of ownership. A ratio:
-    0.5 means every unit spent returns 1.5. Not meaningful without a cost (a division by
-    zero) or without a positive benefit (then there is no return to speak of).
+    0.5 means every unit spent returns 1.5. Without a positive benefit it is −1 (−100 %:
+    all that is spent is lost) or below (a measure that makes things worse loses more
+    than it costs): a loss is a figure too, and hiding it would flatter the case. Not
+    meaningful only without a cost (a division by zero: nothing is spent to return on).
     """
     if not isinstance(yearly_cost, Decimal):
         return yearly_cost
     if yearly_cost <= ZERO:
         return NotMeaningful("Nothing is spent, so there is no return on it to compare.")
-    if yearly_benefit <= ZERO:
-        return NotMeaningful("No benefit is stated, so there is no return to compare.")
     return (yearly_benefit - yearly_cost) / yearly_cost
 
 

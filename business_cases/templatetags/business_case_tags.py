@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from business_cases import finance, portfolio
+from business_cases import charts, finance, portfolio
 from business_cases.models import BusinessCase
 from departments import roles
 
 if TYPE_CHECKING:
+    from business_cases.simulation import Simulation
     from objectives.models import Initiative
 
 register = template.Library()
@@ -71,8 +73,46 @@ def percent(value: finance.Figure) -> str:
 
 @register.filter
 def months(value: finance.Figure) -> str:
+    """`10.9 months`; a payback of zero months (nothing spent up front) is `immediately`,
+    one that is not zero but rounds to it `under 0.1 months`."""
     shown = _shown(value, "0.1")
-    return f"{shown:,} months" if isinstance(shown, Decimal) else str(shown)
+    if not isinstance(shown, Decimal):
+        return str(shown)
+    if shown == 0:
+        return "immediately" if value == 0 else "under 0.1 months"
+    return f"{shown:,} months"
+
+
+@register.filter
+def rosi_words(value: finance.Figure) -> str:
+    """What a ROSI of −100 % or worse means: the benefit is nothing or less; else nothing.
+
+    −100 % exactly is a benefit of zero (all that is spent is lost); below it the measure
+    makes things worse, so the loss is larger than the spend.
+    """
+    if not isinstance(value, Decimal) or value > -1:
+        return ""
+    return "loses all it costs" if value == -1 else "loses all it costs and more"
+
+
+@register.filter
+def chance(value: finance.Figure) -> str:
+    """A probability (0 to 1) as a whole percentage: `72 %`; never `0 %` or `100 %` for
+    something that happened in some trials but not all (`under 1 %`, `over 99 %`)."""
+    if not isinstance(value, Decimal):
+        return str(value)
+    if 0 < value < Decimal("0.005"):
+        return "under 1 %"
+    if Decimal("0.995") <= value < 1:
+        return "over 99 %"
+    shown = _shown(value * 100, "1")
+    return f"{shown} %"
+
+
+@register.simple_tag
+def loss_exceedance_chart(simulation: Simulation, currency: str | None = None) -> SafeString:
+    """The simulated loss-exceedance curves, before and after (see charts.py)."""
+    return charts.loss_exceedance(simulation, currency=currency)
 
 
 @register.filter

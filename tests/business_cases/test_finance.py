@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from business_cases.finance import (
     Scenario,
     case_figures,
 )
+from business_cases.templatetags.business_case_tags import months, rosi_words, snapshot_value
 
 D = Decimal
 CENT = D("0.01")
@@ -129,14 +131,32 @@ def test_zero_cost_makes_rosi_not_meaningful() -> None:
     assert figures.payback_months == D(0)
 
 
-def test_no_benefit_makes_rosi_and_payback_not_meaningful() -> None:
+def test_no_benefit_loses_all_it_costs_and_never_pays_back() -> None:
     figures = case_figures(sso_case(scenarios=[], other_yearly_benefit=D(0)))
-    assert isinstance(figures.rosi, NotMeaningful)
+    # ROSI = (0 − 28,900) ÷ 28,900 = −1: all that is spent is lost, shown as the loss it is
+    assert figures.rosi == D(-1)
     assert isinstance(figures.payback_months, NotMeaningful)
-    assert "No benefit" in figures.rosi.reason
+    assert "No benefit" in figures.payback_months.reason
     # NPV stays a number, the cost alone, discounted:
     # 1 ÷ 1.1 + 1 ÷ 1.21 + 1 ÷ 1.331 = 2.48685; −30,000 − 18,900 × 2.48685 = −77,001.50
     assert cents(figures.npv) == D("-77001.50")
+
+
+def test_a_measure_that_makes_things_worse_loses_more_than_it_costs() -> None:
+    # ARO rises 0.1 → 0.2 on an SLE of 100,000: risk reduction −10,000, benefit −8,000
+    worse = Scenario(sle=Range(D(100000)), aro_before=Range(D("0.1")), aro_after=Range(D("0.2")))
+    figures = case_figures(sso_case(scenarios=[worse]))
+    # ROSI = (−8,000 − 28,900) ÷ 28,900 = −36,900 ÷ 28,900 = −1.2768 (−127.7 %)
+    assert cents(figures.rosi) == D("-1.28")
+    assert figures.rosi < -1  # type: ignore[operator]
+
+
+def test_rosi_is_not_meaningful_only_when_nothing_is_spent() -> None:
+    figures = case_figures(
+        sso_case(one_off_cost=D(0), yearly_cost=D(0), scenarios=[], other_yearly_benefit=D(0))
+    )
+    assert isinstance(figures.rosi, NotMeaningful)
+    assert "Nothing is spent" in figures.rosi.reason
 
 
 def test_npv_refuses_a_horizon_under_a_year_and_a_rate_of_minus_100_percent() -> None:
@@ -306,3 +326,62 @@ def test_a_horizon_out_of_range_is_not_meaningful_rather_than_an_error(horizon: 
     assert isinstance(figures.annual_cost, NotMeaningful)
     assert isinstance(figures.npv, NotMeaningful)
     assert isinstance(figures.rosi, NotMeaningful)
+
+
+# --- shown in words ----------------------------------------------------------------------
+
+
+def render_figures(inputs: CaseInputs) -> str:
+    return render_to_string(
+        "business_cases/_figures.html",
+        {
+            "figures": case_figures(inputs),
+            "sensitivity": finance.sensitivity(inputs),
+            "currency": "EUR",
+            "horizon": inputs.horizon_years,
+        },
+    )
+
+
+def test_a_case_without_benefit_shows_that_it_loses_all_it_costs() -> None:
+    page = render_figures(sso_case(scenarios=[], other_yearly_benefit=D(0)))
+    assert 'id="figure-rosi">-100.0 %<' in page
+    assert "It loses all it costs." in page
+    assert "not meaningful" not in page.split('id="figure-payback"')[0]
+
+
+def test_a_case_that_makes_things_worse_loses_all_it_costs_and_more() -> None:
+    worse = Scenario(sle=Range(D(100000)), aro_before=Range(D("0.1")), aro_after=Range(D("0.2")))
+    page = render_figures(sso_case(scenarios=[worse]))
+    assert 'id="figure-rosi">-127.7 %<' in page
+    assert "It loses all it costs and more." in page
+
+
+def test_a_positive_rosi_has_no_words_of_loss() -> None:
+    assert "loses all it costs" not in render_figures(sso_case())
+
+
+def test_a_payback_with_nothing_spent_up_front_reads_immediately() -> None:
+    page = render_figures(sso_case(one_off_cost=D(0)))
+    assert 'id="figure-payback">immediately<' in page
+    assert "0.0 months" not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (D("-0.5"), ""),
+        (D(-1), "loses all it costs"),
+        (D("-1.0001"), "loses all it costs and more"),
+        (NotMeaningful("x"), ""),
+    ],
+)
+def test_rosi_words(value: finance.Figure, words: str) -> None:
+    assert rosi_words(value) == words
+
+
+def test_months_reads_immediately_only_for_zero() -> None:
+    assert months(D(0)) == "immediately"
+    assert months(D("0.04")) == "under 0.1 months"  # not zero, though shown to a tenth it is
+    assert months(D("10.876")) == "10.9 months"
+    assert snapshot_value("0.0", "months") == "immediately"  # a decision's stored figure
