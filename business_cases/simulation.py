@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,6 +84,9 @@ class Spread:
     p10: Figure
     p50: Figure
     p90: Figure
+
+    def __iter__(self) -> Iterator[Figure]:
+        return iter((self.p10, self.p50, self.p90))
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,8 @@ def pert(rng: np.random.Generator, value: Range, size: int) -> Floats:
     width = high - low
     alpha = 1 + LAMBDA * (likely - low) / width
     beta = 1 + LAMBDA * (high - likely) / width
-    return low + width * rng.beta(alpha, beta, size)
+    # Clipped: low + width × 1 may land an ulp past high in floating point.
+    return np.clip(low + width * rng.beta(alpha, beta, size), low, high)
 
 
 def _fixed(value: Range) -> bool:
