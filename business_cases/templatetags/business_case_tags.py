@@ -2,7 +2,9 @@
 
 - `{% budget_requested_vs_approved %}`: the dashboard's budget figure (nothing for users
   who may not see cases);
-- `{% initiative_business_cases initiative %}`: the cases of an initiative, for its page.
+- `{% initiative_business_cases initiative %}`: the cases of an initiative, for its page;
+- `{% loss_exceedance_chart simulation currency %}`: the simulation's chart, for
+  `_uncertainty.html`.
 """
 
 from __future__ import annotations
