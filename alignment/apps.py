@@ -27,6 +27,7 @@ class AlignmentConfig(AppConfig):
         sources.register(
             people_time=business_case_sources.people_time,
             supporting_goals=business_case_sources.supporting_goals,
+            trade_off=business_case_sources.trade_off,
         )
         announcements.subscribe(
             submitted=case_emails.queue_submitted, decided=case_emails.queue_decided

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from business_cases import charts
+from business_cases import charts, sources
 from business_cases.models import BusinessCase, Outcome
 
 STYLESHEET = "css/print.css"
@@ -31,6 +31,7 @@ def context(case: BusinessCase, *, for_pdf: bool) -> dict[str, object]:
         "latest_decision": decisions[0] if decisions else None,
         "approval": next((d for d in decisions if d.outcome == Outcome.APPROVED), None),
         "cash_chart": charts.cumulative_cash(case.figures, case.horizon_years),
+        "trade_off": sources.trade_off(case.initiative),
         "printed_at": timezone.now(),
     }
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from business_cases import announcements, finance, sources
+from business_cases import announcements, budget, finance, sources
 from business_cases.models import (
     DECIDED,
+    BudgetEnvelope,
     BusinessCase,
     CaseDecision,
     CaseStatus,
@@ -30,11 +32,14 @@ from business_cases.models import (
 from business_cases.models.fields import MAX_MONEY
 from departments import roles
 from departments.versioning import save_versioned
+from objectives.models import Initiative, InitiativeStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 CENT = Decimal("0.01")
+# Initiative.budget holds 12 digits before the point.
+MAX_INITIATIVE_BUDGET = Decimal("999999999999.99")
 
 
 def assessed_people_time(case: BusinessCase) -> list[CostLine]:
@@ -161,12 +166,33 @@ def case_submit(*, case: BusinessCase, by: User) -> None:
     announcements.case_submitted(case)
 
 
+def approvals_needed(case: BusinessCase) -> int:
+    """Executives who must approve the revision: two above CASE_COSIGN_ABOVE (total cost
+    of ownership over the horizon), else one."""
+    return 2 if case.figures.total_cost_of_ownership > settings.CASE_COSIGN_ABOVE else 1
+
+
+def approvals_so_far(case: BusinessCase) -> list[CaseDecision]:
+    """The approvals already given to the case's current revision (a co-signature waits)."""
+    return [
+        d
+        for d in case.decisions.all()
+        if d.revision == case.revision and d.outcome == Outcome.APPROVED
+    ]
+
+
 @transaction.atomic
-def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: User) -> CaseDecision:
+def case_decide(
+    *, case: BusinessCase, outcome: str, comment: str, by: User, acknowledged: bool = False
+) -> CaseDecision:
     """An executive's decision on the submitted revision, with a snapshot of its figures.
 
-    The author's email is queued with it. A second decision on the same revision
-    is refused here and, should two arrive at once, by the database.
+    Approving needs the executive to acknowledge the trade-off's warnings (unmitigated
+    conflicts, refused assessments), and the case to fit the year's budget envelope; a
+    case above CASE_COSIGN_ABOVE stays submitted until a second executive approves too.
+    The final approval draws from the envelope, plans the initiative and records the
+    approved budget against it. Rows are locked case first, then the envelope, so two
+    approvals at once cannot overspend. The author's email is queued with the decision.
     """
     if not roles.is_executive(by):
         raise PermissionDenied("Only senior leadership decides business cases.")
@@ -177,6 +203,22 @@ def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: User) -> 
     locked = BusinessCase.objects.select_for_update().get(pk=case.pk)
     if locked.status != CaseStatus.SUBMITTED or locked.revision != case.revision:
         raise ValidationError("This case is not awaiting a decision.")
+    earlier = list(
+        CaseDecision.objects.filter(case=case, revision=case.revision, outcome=Outcome.APPROVED)
+    )
+    if any(d.decided_by_id == by.pk for d in earlier):
+        raise ValidationError(
+            "You have approved this revision already: a second executive co-signs."
+        )
+    warnings = sources.trade_off(case.initiative).warnings
+    final = outcome != Outcome.APPROVED or len(earlier) + 1 >= approvals_needed(case)
+    if outcome == Outcome.APPROVED:
+        if warnings and not acknowledged:
+            raise ValidationError(
+                {"acknowledge": "Acknowledge the warnings about the business side to approve."}
+            )
+        if final:
+            _draw_from_envelope(case)
     decision = CaseDecision.objects.create(
         case=case,
         revision=case.revision,
@@ -184,8 +226,36 @@ def case_decide(*, case: BusinessCase, outcome: str, comment: str, by: User) -> 
         comment=comment.strip(),
         decided_by=by,
         snapshot=case.snapshot(),
+        acknowledged=warnings if outcome == Outcome.APPROVED else [],
     )
-    case.status = outcome
-    save_versioned(case, update_fields=["status", "updated_at"])
-    announcements.case_decided(decision)
+    if final:
+        case.status = outcome
+        save_versioned(case, update_fields=["status", "updated_at"])
+        if outcome == Outcome.APPROVED:
+            _plan_initiative(case)
+        # A first approval that waits for its co-signature is no news for the author yet.
+        announcements.case_decided(decision)
     return decision
+
+
+def _draw_from_envelope(case: BusinessCase) -> None:
+    """Lock the year's envelope, refuse an approval it cannot cover, record the draw."""
+    year = budget.this_year()
+    envelope = BudgetEnvelope.objects.select_for_update().filter(year=year).first()
+    problems = budget.shortfall(case, year, budget=budget.year_budget(year, envelope=envelope))
+    if problems:
+        raise ValidationError(
+            [*problems, "An executive can raise the envelope on the budget page first."]
+        )
+    budget.record_draw(case, year)
+
+
+def _plan_initiative(case: BusinessCase) -> None:
+    """An approved case plans its initiative (if still proposed) and sets its budget to
+    the approved total cost of ownership."""
+    initiative = Initiative.objects.select_for_update().get(pk=case.initiative_id)
+    approved = min(case.figures.total_cost_of_ownership, MAX_INITIATIVE_BUDGET).quantize(CENT)
+    if initiative.status == InitiativeStatus.PROPOSED:
+        initiative.status = InitiativeStatus.PLANNED
+    initiative.budget = approved
+    save_versioned(initiative, update_fields=["status", "budget", "updated_at"])

@@ -9,6 +9,10 @@ app_name = "business_cases"
 urlpatterns = [
     path("business-cases/", views.case_list, name="case-list"),
     path("business-cases/portfolio.csv", views.portfolio_csv, name="portfolio-csv"),
+    path("business-cases/new/", views.case_new, name="case-new"),
+    path("budget/", views.budget_page, name="budget"),
+    path("budget/envelope/", views.envelope_set, name="envelope-set"),
+    path("budget/spend/", views.spend_add, name="spend-add"),
     path(
         "initiatives/<int:initiative_id>/business-case/new/",
         views.case_create,

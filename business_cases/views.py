@@ -7,21 +7,41 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from business_cases import charts, finance, history, pdf, portfolio, services, snapshots
+from business_cases import (
+    budget,
+    charts,
+    finance,
+    history,
+    pdf,
+    portfolio,
+    services,
+    snapshots,
+    sources,
+)
 from business_cases.editor import Editor
-from business_cases.forms import CaseCreateForm, CaseDecisionForm
+from business_cases.forms import (
+    CaseCreateForm,
+    CaseDecisionForm,
+    EnvelopeForm,
+    NewCaseForm,
+    SpendForm,
+)
 from business_cases.models import (
+    BudgetEnvelope,
     BusinessCase,
     CaseDecision,
     CaseStatus,
     Outcome,
+    Spend,
     get_case_for,
     get_case_to_decide,
 )
+from business_cases.models.budget import FIRST_YEAR, LAST_YEAR
 from departments import roles
 from departments.http import (
     HtmxHttpRequest,
@@ -103,10 +123,26 @@ def case_create(request: HtmxHttpRequest, initiative_id: int) -> HttpResponse:
     return render(request, "business_cases/case_create.html", context, status=form_status(form))
 
 
+@require_http_methods(["GET", "POST"])
+def case_new(request: HtmxHttpRequest) -> HttpResponse:
+    """A new case from the portfolio, choosing its initiative here."""
+    if not roles.reads_everything(request.user):
+        raise Http404("No business cases here.")
+    require_security_team(request.user, "Only the security team writes business cases.")
+    form = NewCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = services.case_create(case=form.instance, author=request.user)
+        messages.success(request, "Case created: add its costs, scenarios and benefits.")
+        return redirect("business_cases:case-edit", case_id=case.pk)
+    context = {"form": form}
+    return render(request, "business_cases/case_new.html", context, status=form_status(form))
+
+
 @require_GET
 def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for(request.user, case_id)
     decisions = list(case.decisions.select_related("decided_by"))
+    year = budget.this_year()
     context = {
         "case": case,
         "decisions": decisions,
@@ -115,9 +151,21 @@ def case_detail(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
         "drift": not case.is_editable and services.people_time_drift(case),
         "may_write": roles.is_ciso(request.user),
         "may_decide": roles.is_executive(request.user) and case.status == CaseStatus.SUBMITTED,
+        "trade_off": sources.trade_off(case.initiative),
+        "shortfall": [] if case.is_approved else budget.shortfall(case, year),
+        **_approvals(case, decisions),
         **_approval_difference(case, decisions),
     }
     return render(request, "business_cases/case_detail.html", context)
+
+
+def _approvals(case: BusinessCase, decisions: list[CaseDecision]) -> dict[str, object]:
+    """How many executives must approve the revision, and who already has."""
+    given = [d for d in decisions if d.revision == case.revision and d.outcome == Outcome.APPROVED]
+    return {
+        "approvals_needed": services.approvals_needed(case),
+        "approvals_given": given if case.status == CaseStatus.SUBMITTED else [],
+    }
 
 
 def _approval_difference(case: BusinessCase, decisions: list[CaseDecision]) -> dict[str, object]:
@@ -193,22 +241,114 @@ def case_revise(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_decide(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
-    """An executive approves, rejects or sends back the submitted revision, with a comment."""
+    """An executive approves, rejects or sends back the submitted revision, with a comment,
+    seeing the trade-off first; its warnings must be acknowledged to approve."""
     case = get_case_to_decide(request.user, case_id)
     if case.status != CaseStatus.SUBMITTED:
         messages.info(request, "This case is not awaiting a decision.")
         return redirect(case)
-    form = CaseDecisionForm(request.POST or None)
+    trade_off = sources.trade_off(case.initiative)
+    form = CaseDecisionForm(request.POST or None, warnings=trade_off.warnings)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.case_decide(case=case, by=request.user, **form.cleaned_data)
+            decision = services.case_decide(
+                case=case,
+                by=request.user,
+                outcome=data["outcome"],
+                comment=data["comment"],
+                acknowledged=bool(data.get("acknowledged")),
+            )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            form.add_error(None, error.messages)
         else:
-            messages.success(request, "Decision recorded; the author has been emailed.")
-        return redirect(case)
-    context = {"case": case, "form": form, **_approval_difference(case, list(case.decisions.all()))}
+            waiting = decision.outcome == Outcome.APPROVED and case.status == CaseStatus.SUBMITTED
+            messages.success(
+                request,
+                "Approval recorded: a second executive's approval completes it."
+                if waiting
+                else "Decision recorded; the author has been emailed.",
+            )
+            return redirect(case)
+    decisions = list(case.decisions.select_related("decided_by"))
+    year = budget.this_year()
+    context = {
+        "case": case,
+        "form": form,
+        "trade_off": trade_off,
+        "year_budget": budget.year_budget(year),
+        "shortfall": budget.shortfall(case, year),
+        **_approvals(case, decisions),
+        **_approval_difference(case, decisions),
+    }
     return render(request, "business_cases/case_decide.html", context, status=form_status(form))
+
+
+@require_GET
+def budget_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The year's envelope, committed, actual and remaining, by objective and initiative;
+    executives set the envelope, the security team records spend."""
+    if not roles.reads_everything(request.user):
+        raise Http404("No security budget here.")
+    return render(request, "business_cases/budget.html", _budget_context(request, _year(request)))
+
+
+def _budget_context(request: HtmxHttpRequest, year: int, **forms_: object) -> dict[str, object]:
+    envelope = BudgetEnvelope.objects.filter(year=year).first()
+    executive, security_team = roles.is_executive(request.user), roles.is_ciso(request.user)
+    return {
+        "year": year,
+        "years": range(year - 2, year + 3),
+        "budget": budget.year_budget(year, envelope=envelope),
+        "objectives": budget.by_objective(year),
+        "page": page_of(request, budget.by_initiative(year)),
+        "envelope_form": EnvelopeForm(instance=envelope) if executive else None,
+        "spend_form": SpendForm() if security_team else None,
+        "spend": Spend.objects.filter(year=year).select_related("initiative", "entered_by")[:20],
+        **forms_,
+    }
+
+
+def _year(request: HtmxHttpRequest) -> int:
+    """?year= when it is a sensible year, else this year."""
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if FIRST_YEAR <= year <= LAST_YEAR else budget.this_year()
+
+
+@require_POST
+def envelope_set(request: HtmxHttpRequest) -> HttpResponse:
+    if not roles.is_executive(request.user):
+        raise PermissionDenied("Only senior leadership sets the security budget.")
+    year = _year(request)
+    envelope = BudgetEnvelope.objects.filter(year=year).first() or BudgetEnvelope(year=year)
+    form = EnvelopeForm(request.POST, instance=envelope)
+    if form.is_valid():
+        form.instance.set_by = request.user
+        if form.save() is not None:
+            messages.success(request, f"The {year} security budget is set.")
+            return redirect(f"{reverse('business_cases:budget')}?year={year}")
+    return _budget_with(request, year, envelope_form=form)
+
+
+@require_POST
+def spend_add(request: HtmxHttpRequest) -> HttpResponse:
+    require_security_team(request.user, "Only the security team records spend.")
+    year = _year(request)
+    form = SpendForm(request.POST, instance=Spend(year=year, entered_by=request.user))
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Spend recorded.")
+        return redirect(f"{reverse('business_cases:budget')}?year={year}")
+    return _budget_with(request, year, spend_form=form)
+
+
+def _budget_with(request: HtmxHttpRequest, year: int, **forms_: object) -> HttpResponse:
+    """The budget page again, with an invalid form's errors in place (422)."""
+    context = _budget_context(request, year, **forms_)
+    return render(request, "business_cases/budget.html", context, status=422)
 
 
 @require_GET

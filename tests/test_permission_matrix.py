@@ -45,7 +45,7 @@ PUBLIC = {
 # A user's own settings, which every role may change for themselves.
 OWN_DATA = {"logout", "meeting-profile", "feed-revoke"}
 # What an executive's POST may change: their decision on a business case.
-EXECUTIVE_WRITES = {"case-decide", "pack-approve"}
+EXECUTIVE_WRITES = {"case-decide", "pack-approve", "envelope-set"}
 # Roles for which nothing in the world below is theirs to change.
 READ_ONLY_ROLES = {"head_a", "executive"}
 # Django's admin guards itself (staff only); tests/alignment/test_admin.py covers it.

@@ -7,6 +7,7 @@ CELERY_BROKER_URL and EMAIL_URL (see README.md).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -336,6 +337,14 @@ LOGGING = {
 # --- Product settings ------------------------------------------------------------------
 DEMO_PASSWORD = "minds-demo-2026"
 CURRENCY = env_str("CURRENCY", "EUR")
+# A business case whose total cost of ownership is above this needs the approval of two
+# executives (a co-signature, for example the CFO's), each recorded.
+try:
+    CASE_COSIGN_ABOVE = Decimal(env_str("CASE_COSIGN_ABOVE", "100000"))
+except ArithmeticError as error:
+    raise ImproperlyConfigured("CASE_COSIGN_ABOVE must be an amount, such as 100000.") from error
+if not CASE_COSIGN_ABOVE.is_finite() or CASE_COSIGN_ABOVE < 0:
+    raise ImproperlyConfigured("CASE_COSIGN_ABOVE must be an amount of 0 or more.")
 # Rows on one page of a list (goals, initiatives, the business-case portfolio…).
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 if PAGE_SIZE < 1:

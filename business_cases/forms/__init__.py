@@ -6,8 +6,17 @@ both turn the bound forms into (unsaved) lines and hand them to `case_inputs()`.
 
 from __future__ import annotations
 
+from business_cases.forms.budget import EnvelopeForm, NewCaseForm, SpendForm
 from business_cases.forms.case import CaseCreateForm, CaseForm
 from business_cases.forms.decision import CaseDecisionForm
 from business_cases.forms.lines import formsets_for
 
-__all__ = ["CaseCreateForm", "CaseDecisionForm", "CaseForm", "formsets_for"]
+__all__ = [
+    "CaseCreateForm",
+    "CaseDecisionForm",
+    "CaseForm",
+    "EnvelopeForm",
+    "NewCaseForm",
+    "SpendForm",
+    "formsets_for",
+]

@@ -20,9 +20,16 @@ class CaseDecisionForm(forms.Form):
         help_text="Why: the security team reads it, and it stays with the decision.",
         error_messages={"required": "A decision needs a comment."},
     )
+    acknowledged = forms.BooleanField(
+        label="I have read the warnings about the business side and decide with them in view.",
+        required=False,
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, warnings: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.warnings = warnings or []
+        if not self.warnings:
+            del self.fields["acknowledged"]
         self.helper = plain_helper()
 
     def clean_comment(self) -> str:
@@ -30,3 +37,12 @@ class CaseDecisionForm(forms.Form):
         if not comment:
             raise forms.ValidationError("A decision needs a comment.")
         return comment
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        approving = data.get("outcome") == Outcome.APPROVED
+        if approving and self.warnings and not data.get("acknowledged"):
+            self.add_error(
+                "acknowledged", "Acknowledge the warnings about the business side to approve."
+            )
+        return data

@@ -7,6 +7,7 @@ decide, start a revision) lives in `business_cases.services`.
 
 from __future__ import annotations
 
+from business_cases.models.budget import Allocation, BudgetEnvelope, Spend, SpendKind
 from business_cases.models.cases import (
     DECIDED,
     EDITABLE,
@@ -36,7 +37,9 @@ __all__ = [
     "DECIDED",
     "EDITABLE",
     "FALLBACK_HOURLY_RATE",
+    "Allocation",
     "BenefitLine",
+    "BudgetEnvelope",
     "BusinessCase",
     "BusinessCaseQuerySet",
     "CaseDecision",
@@ -47,6 +50,8 @@ __all__ = [
     "Outcome",
     "Recurrence",
     "RiskScenario",
+    "Spend",
+    "SpendKind",
     "UserImpactEffect",
     "UserImpactLine",
     "case_inputs",

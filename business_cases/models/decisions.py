@@ -30,13 +30,19 @@ class CaseDecision(models.Model):
     )
     decided_at = models.DateTimeField(default=timezone.now)
     snapshot = models.JSONField(default=dict)
+    # The warnings (unmitigated conflicts, refused assessments) the executive saw and
+    # acknowledged in deciding, in words, as they read them.
+    acknowledged = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
         constraints = [
-            # One decision per revision: a second executive clicking at the same moment
-            # is refused by the database, not silently recorded twice.
-            models.UniqueConstraint(fields=["case", "revision"], name="decision_one_per_revision"),
+            # One decision per executive and revision: the same executive cannot co-sign
+            # their own approval, even clicking twice at once. (The case's row lock in
+            # services.case_decide decides whether a revision still awaits a decision.)
+            models.UniqueConstraint(
+                fields=["case", "revision", "decided_by"], name="decision_one_per_executive"
+            ),
             models.CheckConstraint(
                 condition=Q(outcome__in=Outcome.values), name="decision_outcome_valid"
             ),

@@ -82,14 +82,25 @@ def test_a_served_cia_goal_needs_a_sentence() -> None:
     )
 
 
-def test_one_decision_per_revision_and_never_without_a_comment() -> None:
+def test_one_decision_per_executive_and_revision_and_never_without_a_comment() -> None:
     case = factories.CaseFactory()
-    CaseDecision.objects.create(case=case, revision=1, outcome="approved", comment="Go.")
-    assert_rejected(
-        lambda: CaseDecision.objects.create(case=case, revision=1, outcome="rejected", comment="No")
+    cfo, ceo = factories.UserFactory(), factories.UserFactory()
+    CaseDecision.objects.create(
+        case=case, revision=1, outcome="approved", comment="Go.", decided_by=cfo
     )
     assert_rejected(
-        lambda: CaseDecision.objects.create(case=case, revision=2, outcome="approved", comment="")
+        lambda: CaseDecision.objects.create(
+            case=case, revision=1, outcome="rejected", comment="No", decided_by=cfo
+        )
+    )
+    # A second executive co-signs the same revision.
+    CaseDecision.objects.create(
+        case=case, revision=1, outcome="approved", comment="Agreed.", decided_by=ceo
+    )
+    assert_rejected(
+        lambda: CaseDecision.objects.create(
+            case=case, revision=2, outcome="approved", comment="", decided_by=cfo
+        )
     )
 
 

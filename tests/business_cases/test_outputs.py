@@ -251,7 +251,7 @@ def test_case_pages_do_not_grow_with_the_data(
     case = build(ciso, 2)
     client.force_login(executive)
     path = url(name, case)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(32):
         client.get(path)
     few = queries(client, path)
     build(ciso, 20)

@@ -199,9 +199,12 @@ def test_a_revision_is_decided_once_even_by_two_executives(ciso: Any, executive:
     with pytest.raises(ValidationError, match="not awaiting a decision"):
         services.case_decide(case=stale, outcome="rejected", comment="No.", by=executive)
     assert CaseDecision.objects.count() == 1
-    # Should the check be passed by two at once, the database refuses the second.
+    # Should the check be passed twice at once by one executive, the database refuses the
+    # second (two executives are kept apart by the case's row lock).
     with pytest.raises(IntegrityError), transaction.atomic():
-        CaseDecision.objects.create(case=case, revision=1, outcome="rejected", comment="No.")
+        CaseDecision.objects.create(
+            case=case, revision=1, outcome="rejected", comment="No.", decided_by=executive
+        )
 
 
 def test_decide_refuses_put(client: Any, ciso: Any, executive: Any) -> None:
