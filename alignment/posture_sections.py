@@ -24,6 +24,7 @@ from alignment.models import (
     ReviewStatus,
     Verdict,
 )
+from business_cases import budget
 from business_cases.models import BusinessCase, CaseStatus
 from business_cases.portfolio import budget_totals
 from departments.models import Department
@@ -287,6 +288,47 @@ def portfolio() -> dict[str, Any]:
             [[label, by_status.get(value, 0)] for value, label in CaseStatus.choices],
         ),
     }
+
+
+def security_budget(today: dt.date) -> dict[str, Any]:
+    """The year's envelope against what approved cases commit and what is spent."""
+    year = budget.year_budget(today.year)
+    found = []
+    rows = []
+    for key, (label, side) in zip(("one_off", "running"), year.sides, strict=True):
+        if side.envelope is not None and side.remaining is not None:
+            found.append(
+                figure(
+                    f"budget.{key}_remaining",
+                    f"{label} budget remaining in {year.year}",
+                    dec(side.remaining),
+                    kind="money",
+                    better="up",
+                )
+            )
+        found.append(
+            figure(
+                f"budget.{key}_committed",
+                f"{label} committed by approved cases",
+                dec(side.committed),
+                kind="money",
+            )
+        )
+        rows.append(
+            [
+                label,
+                dec(side.envelope) if side.envelope is not None else "0.00",
+                dec(side.committed),
+                dec(side.actual),
+                dec(side.remaining) if side.remaining is not None else "0.00",
+            ]
+        )
+    columns = [("", "text"), ("Envelope", "money"), ("Committed", "money")]
+    columns += [("Actual", "money"), ("Remaining", "money")]
+    if not year.is_set:
+        columns = [columns[0], columns[2], columns[3]]
+        rows = [[row[0], row[2], row[3]] for row in rows]
+    return {"figures": found, "table": table(columns, rows)}
 
 
 def meetings(now: dt.datetime) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, TypeAlias
 from django.db import transaction
 from django.utils import timezone
 
-from business_cases import services, sources
+from business_cases import budget, services, sources
 from business_cases.models import (
     BenefitLine,
+    BudgetEnvelope,
     BusinessCase,
     CaseDecision,
     CaseStatus,
@@ -78,6 +79,19 @@ CASES: dict[str, CaseRow] = {
         ("", "Tampered files are caught before they spread.",
          "Laptops are back in hours, not days."),
     ),
+    "DLP for customer data": (
+        "DLP for customer data", CaseStatus.SUBMITTED,
+        "Stop customer records leaving by email, cloud shares and USB: GDPR evidence of "
+        "where the data goes, at a price in Sales' time while the rules are tuned.",
+        [("DLP licences", "licences", "yearly", "38000"),
+         ("Deployment and rule design", "services", "one_off", "42000"),
+         ("Rule tuning, first year", "staff", "one_off", "12000")],
+        [("Customer records leak through email or a shared link", True, False, False,
+          "150000", "450000", "1500000", "0.15", "0.3", "0.5", "0.05", "0.1", "0.2")],
+        [("GDPR records of processing kept up to date, hours saved", "6000")],
+        [],
+        ("Customer records stay where they belong.", "", ""),
+    ),
     "Secrets manager": (
         "A secrets manager for the platform", CaseStatus.DRAFT,
         "Credentials out of repositories and CI variables, rotated automatically.",
@@ -97,7 +111,9 @@ CASES: dict[str, CaseRow] = {
 def seed_business_cases(
     *, initiatives: Mapping[str, Initiative], author: User, executive: User
 ) -> list[BusinessCase]:
-    """The demo's three cases (approved, submitted, draft) for the initiatives that exist."""
+    """The demo's cases (approved, two submitted, draft) for the initiatives that exist,
+    and this year's security budget with the approved case drawing from it."""
+    _seed_envelope(executive)
     made = []
     for initiative_title, row in CASES.items():
         initiative = initiatives.get(initiative_title)
@@ -208,3 +224,11 @@ def _set_status(case: BusinessCase, status: str, executive: User) -> None:
         )
         case.status = CaseStatus.APPROVED
         case.save()
+        budget.record_draw(fresh, budget.this_year())
+
+
+def _seed_envelope(executive: User) -> None:
+    BudgetEnvelope.objects.get_or_create(
+        year=budget.this_year(),
+        defaults={"one_off": D("150000"), "running": D("120000"), "set_by": executive},
+    )

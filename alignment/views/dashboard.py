@@ -16,6 +16,7 @@ from alignment import charts, engagement, figures, friction, heatmap
 from alignment.meetings import figures as meeting_figures
 from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
+from business_cases import budget
 from departments import roles
 from departments.http import HtmxHttpRequest, page_of
 from departments.models import BudgetProposal, Department, Goal, ProposalStatus
@@ -40,6 +41,7 @@ def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "meetings": meetings,
         "cadence": meetings.cadence,
         "engagement_flags": engagement.dashboard_flags(request.user),
+        "security_budget": budget.year_budget(budget.this_year()),
     }
     return render(request, "alignment/dashboard.html", context)
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from business_cases import finance, snapshots
+from business_cases import finance, simulation, snapshots
 from business_cases.models.fields import (
     MAX_TEXT,
     ZERO,
@@ -198,6 +198,11 @@ class BusinessCase(models.Model):
     @cached_property
     def sensitivity(self) -> dict[finance.Estimate, finance.CaseFigures]:
         return finance.sensitivity(self.inputs())
+
+    @cached_property
+    def simulation(self) -> simulation.Simulation:
+        """The Monte Carlo of the figures (fixed seed: the page and the PDF agree)."""
+        return simulation.simulate(self.inputs())
 
     def snapshot(self) -> Snapshot:
         """The figures as strings, for the decision row: what exactly was decided."""

@@ -172,3 +172,26 @@ def test_the_demo_has_last_quarters_review_finished(debug_on: None) -> None:
     assert review.status == ReviewStatus.FINISHED
     assert review.items.filter(verdict="adjust").exists()
     assert SecurityObjective.objects.exclude(next_review=None).exists()
+
+
+@pytest.mark.django_db
+def test_the_exec_meets_the_dlp_case_with_its_trade_off_at_once(
+    debug_on: None, client: Any
+) -> None:
+    """A newcomer logged in as `exec` finds the DLP case awaiting their decision, with the
+    conflict with Sales' revenue goal and Sales' refusal on it, and this year's budget."""
+    from business_cases import budget
+    from business_cases.models import BusinessCase, CaseStatus
+
+    seed()
+    case = BusinessCase.objects.get(initiative__title="DLP for customer data")
+    assert case.status == CaseStatus.SUBMITTED
+    client.force_login(get_user_model().objects.get(username="exec"))
+    html = client.get(case.get_absolute_url() + "decide/").content.decode()
+    assert "Triple annual revenue" in html and "Nothing softens it yet." in html
+    assert "The head of Sales refused the assessment" in html
+    assert "needs the approval of two executives" in html
+    year_budget = budget.year_budget(budget.this_year())
+    assert year_budget.is_set and year_budget.one_off.committed > 0
+    # The DLP case fits what remains: the demo's executives can approve it.
+    assert budget.shortfall(case, budget.this_year()) == []

@@ -46,7 +46,9 @@ def test_ciso_builds_a_case_watches_rosi_move_submits_and_exec_approves(
 
     # One scenario; ROSI follows the typing without a save.
     rosi = page.locator("#figure-rosi")
-    expect(rosi).to_have_text("not meaningful")
+    # Costs without a benefit: the loss it is, in figures and in words.
+    expect(rosi).to_have_text("-100.0 %")
+    expect(page.locator("#figure-rosi-words")).to_contain_text("loses all it costs")
     page.locator("#id_scenarios-0-name").fill("Account takeover")
     page.locator("#id_scenarios-0-sle").fill("250000")
     page.locator("#id_scenarios-0-aro_before").fill("0.4")
@@ -99,3 +101,64 @@ def test_the_portfolio_sorts_in_place_and_is_accessible(
     expect(page.locator("#portfolio-table tbody tr").first).to_contain_text("Beta case")
     page.get_by_role("link", name="Case ↓", exact=True).click()
     expect(page.locator("#portfolio-table tbody tr").first).to_contain_text("Alpha case")
+
+
+def test_an_executive_sees_the_conflict_on_the_dlp_case_and_must_acknowledge_it(
+    page: Page,
+    live_server: Any,
+    login: Callable[[str], None],
+    ciso: Any,
+    executive: Any,
+    page_guard: Any,
+) -> None:
+    from alignment.models import Agreement, Relation
+
+    sales = factories.DepartmentFactory(name="Sales")
+    initiative = factories.InitiativeFactory(title="DLP for customer data", status="proposed")
+    factories.LinkFactory(
+        initiative=initiative,
+        goal=factories.GoalFactory(department=sales, title="Triple annual revenue"),
+        relation=Relation.CONFLICTS,
+        rationale="Blocking rules may hold proposals sent to customers.",
+        mitigation="",
+    )
+    factories.AssessmentFactory(
+        initiative=initiative,
+        department=sales,
+        hours_per_week=Decimal("2.5"),
+        head_agreement=Agreement.DISAGREED,
+        head_comment="Proposals would wait for a reviewer.",
+    )
+    case = factories.sso_case(author=ciso, initiative=initiative, title="DLP for customer data")
+    case.status = CaseStatus.SUBMITTED
+    case.save()
+
+    login("exec")
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    business_side = page.get_by_role("region", name="The business side").or_(
+        page.locator("section[aria-labelledby=trade-off-heading]")
+    )
+    expect(business_side).to_contain_text("Triple annual revenue")
+    expect(business_side).to_contain_text("Nothing softens it yet.")
+    page.get_by_role("link", name="Decide").click()
+    expect(page.locator("#trade-off-warnings")).to_contain_text("Triple annual revenue")
+    expect(page.locator("#trade-off-warnings")).to_contain_text("refused the assessment")
+    expect(page.locator("#uncertainty svg.loss-chart")).to_be_visible()
+    page.get_by_label("Approve").check()
+    page.get_by_label("Comment").fill("Worth it for the GDPR records.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(
+        page.get_by_text("Acknowledge the warnings about the business side to approve.")
+    ).to_be_visible()
+    page_guard.forgive(422)  # the refused approval, on purpose
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED
+    assert_accessible(page)
+
+    page.get_by_label("I have read the warnings about the business side").check()
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Decision recorded")).to_be_visible()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+    initiative.refresh_from_db()
+    assert initiative.status == "planned"

@@ -371,3 +371,26 @@ def test_the_trade_off_reads_a_fixed_number_of_queries(
         )
     with django_assert_num_queries(4):
         assert len(sources.trade_off(case.initiative).conflicts) == 11
+
+
+def test_the_dashboard_and_the_posture_report_show_the_envelope(
+    client: Any, ciso: Any, executive: Any
+) -> None:
+    from alignment import posture
+
+    year = budget.this_year()
+    BudgetEnvelope.objects.create(year=year, one_off=D("100000"), running=D("50000"))
+    case = dlp_case(ciso, mitigated=True, refused=False)
+    services.case_decide(case=case, outcome="approved", comment="Yes.", by=executive)
+    client.force_login(executive)
+    html = client.get("/").content.decode()
+    assert f"Security budget {year}" in html
+    assert "70,000" in html and "31,100" in html  # remaining one-off and running
+
+    document = posture.build(posture.current_report())
+    section = next(s for s in document["sections"] if s["key"] == "budget")
+    values = {f["key"]: f["value"] for f in section["figures"]}
+    assert values["budget.one_off_remaining"] == "70000.00"
+    assert values["budget.running_committed"] == "18900.00"
+    report = client.get(reverse("alignment:report")).content.decode()
+    assert "Security budget" in report and "70,000" in report
