@@ -24,6 +24,7 @@ from business_cases.models import (
     CostLine,
     Outcome,
     RiskScenario,
+    Spend,
     UserImpactLine,
 )
 from objectives.models import Initiative
@@ -225,6 +226,7 @@ def _set_status(case: BusinessCase, status: str, executive: User) -> None:
         case.status = CaseStatus.APPROVED
         case.save()
         budget.record_draw(fresh, budget.this_year())
+        _seed_spend(fresh, case.author or executive)
 
 
 def _seed_envelope(executive: User) -> None:
@@ -232,3 +234,25 @@ def _seed_envelope(executive: User) -> None:
         year=budget.this_year(),
         defaults={"one_off": D("150000"), "running": D("120000"), "set_by": executive},
     )
+
+
+# What the approved SSO case has cost so far this year: (kind, amount, invoice).
+SPEND = (
+    ("one_off", "25000", "Integration and roll-out services, final invoice"),
+    ("one_off", "3200", "Hardware keys for travellers"),
+    ("running", "9000", "Identity provider licences, first half-year"),
+)
+
+
+def _seed_spend(case: BusinessCase, author: User) -> None:
+    if Spend.objects.filter(initiative=case.initiative).exists():
+        return
+    for kind, amount, description in SPEND:
+        Spend.objects.create(
+            initiative=case.initiative,
+            year=budget.this_year(),
+            kind=kind,
+            amount=D(amount),
+            description=description,
+            entered_by=author,
+        )

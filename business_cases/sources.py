@@ -92,7 +92,7 @@ class TradeOff:
         """What an executive must acknowledge before approving: each unmitigated conflict
         and each assessment its department's head refused, in words."""
         found = [
-            f"It conflicts with {c.department}'s goal “{c.goal}” and nothing softens it yet."
+            f"It conflicts with the goal “{c.goal}” ({c.department}) and nothing softens it yet."
             for c in self.conflicts
             if not c.is_mitigated
         ]

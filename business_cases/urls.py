@@ -13,6 +13,8 @@ urlpatterns = [
     path("budget/", views.budget_page, name="budget"),
     path("budget/envelope/", views.envelope_set, name="envelope-set"),
     path("budget/spend/", views.spend_add, name="spend-add"),
+    path("budget/spend/import/", views.spend_import, name="spend-import"),
+    path("budget/spend/template.csv", views.spend_template, name="spend-template"),
     path(
         "initiatives/<int:initiative_id>/business-case/new/",
         views.case_create,

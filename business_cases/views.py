@@ -23,6 +23,7 @@ from business_cases import (
     snapshots,
     sources,
 )
+from business_cases import spend_import as spend_import_rows
 from business_cases.editor import Editor
 from business_cases.forms import (
     CaseCreateForm,
@@ -343,6 +344,37 @@ def spend_add(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, "Spend recorded.")
         return redirect(f"{reverse('business_cases:budget')}?year={year}")
     return _budget_with(request, year, spend_form=form)
+
+
+@require_POST
+def spend_import(request: HtmxHttpRequest) -> HttpResponse:
+    """Actual spend from a CSV or XLSX file: every row checked first, all or nothing."""
+    require_security_team(request.user, "Only the security team records spend.")
+    year = _year(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _budget_with(request, year, import_errors=["Choose a CSV or XLSX file."])
+    try:
+        result = spend_import_rows.parse(upload, upload.name or "", user=request.user)
+    except ValidationError as error:
+        return _budget_with(request, year, import_errors=error.messages)
+    if result.errors:
+        return _budget_with(request, year, import_errors=result.errors)
+    spend_import_rows.save(result)
+    messages.success(
+        request,
+        f"{result.created} spend line{'s' if result.created != 1 else ''} imported"
+        + (f"; {result.unchanged} already recorded, left alone." if result.unchanged else "."),
+    )
+    return redirect(f"{reverse('business_cases:budget')}?year={year}")
+
+
+@require_GET
+def spend_template(request: HtmxHttpRequest) -> HttpResponse:
+    require_security_team(request.user, "Only the security team records spend.")
+    response = HttpResponse(spend_import_rows.TEMPLATE, content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="spend-template.csv"'
+    return response
 
 
 def _budget_with(request: HtmxHttpRequest, year: int, **forms_: object) -> HttpResponse:

@@ -117,18 +117,32 @@ def test_a_mitigated_conflict_shows_its_mitigation_and_warns_of_nothing(
     assert 'name="acknowledged"' not in html
 
 
-def test_the_pdf_has_the_trade_off(ciso: Any) -> None:
+def test_the_pdf_has_the_trade_off_and_the_loss_exceedance_chart(ciso: Any) -> None:
     pytest.importorskip("weasyprint")
+    import re
     from io import BytesIO
 
     from pypdf import PdfReader
 
     from business_cases import pdf
 
+    def line_segments(case: BusinessCase) -> tuple[str, int]:
+        """The PDF's text, and how many straight segments its pages draw (vector art)."""
+        pages = PdfReader(BytesIO(pdf.render(case))).pages
+        text = " ".join(page.extract_text() for page in pages)
+        drawn = b"".join(page.get_contents().get_data() for page in pages)
+        return text, len(re.findall(rb"[\d.]+ [\d.]+ l\b", drawn))
+
     case = dlp_case(ciso)
-    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf.render(case))).pages)
+    text, with_curves = line_segments(case)
     assert "The business side" in text and "Triple annual revenue" in text
     assert "Proposals would wait for a reviewer." in text
+    assert "Chance a year loses more than" in text and "P10" in text and "P90" in text
+    # Without a scenario there is no loss to chart: the two curves' segments go.
+    case.scenarios.all().delete()
+    text, without = line_segments(BusinessCase.objects.with_lines().get(pk=case.pk))
+    assert "No scenario with a loss to chart." in text
+    assert with_curves - without >= 20, (with_curves, without)
 
 
 # --- acknowledged -------------------------------------------------------------------------
