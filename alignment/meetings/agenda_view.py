@@ -113,6 +113,17 @@ def agenda_for(
     }
 
 
+def audience_of(viewer: User | None) -> tuple[bool, bool, frozenset[int]]:
+    """What decides which items of an agenda `viewer` sees (`agenda_for`, sharing aside):
+    two viewers with the same audience see the same agenda of a meeting, so a batch of
+    reminders builds it once per audience (alignment/meetings/reminders.py)."""
+    if viewer is None:
+        return (False, False, frozenset())
+    if roles.reads_everything(viewer):
+        return (True, True, frozenset())
+    return (True, False, roles.member_department_ids(viewer))
+
+
 def may_share(user: User, occurrence: Occurrence, *, now: dt.datetime | None = None) -> bool:
     """Whether `user` may share the department items of `occurrence`'s agenda with all
     heads: the security team, on a joint meeting, while its agenda is live."""

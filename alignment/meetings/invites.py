@@ -18,6 +18,7 @@ them; each row stores the .ics decided at the time of the change.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.mime.base import MIMEBase
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
@@ -86,16 +87,30 @@ def read_answer_token(token: str) -> AnswerPayload:
     return cast(AnswerPayload, payload)
 
 
-def answer_links(attendee: SeriesAttendee, occurrence: Occurrence | None) -> dict[str, str]:
+def answer_url(token: str) -> str:
+    return settings.SITE_URL + reverse("alignment:meeting-answer", args=[token])
+
+
+def answer_url_maker() -> Callable[[str], str]:
+    """`answer_url` for many tokens with one `reverse` (a batch of reminders). A signed
+    token is made of URL-safe characters only (base64url, ':' and '.'), which `reverse`
+    leaves as they are, so the URL is the same text around each token."""
+    marker = "0"
+    head, _, tail = answer_url(marker).rpartition(marker)
+    return lambda token: head + token + tail
+
+
+def answer_links(
+    attendee: SeriesAttendee,
+    occurrence: Occurrence | None,
+    *,
+    url: Callable[[str], str] = answer_url,
+) -> dict[str, str]:
     """Accept and decline links for this recipient; none for the organiser, who is not
     asked whether they come to their own meeting."""
     if attendee.is_organiser:
         return {}
-    return {
-        response: settings.SITE_URL
-        + reverse("alignment:meeting-answer", args=[answer_token(attendee, occurrence, response)])
-        for response in PARTSTAT
-    }
+    return {response: url(answer_token(attendee, occurrence, response)) for response in PARTSTAT}
 
 
 # --- Building calendars ------------------------------------------------------------------

@@ -16,8 +16,10 @@ the outbox sweep (alignment/notifications.py), which beat runs every minute:
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
+from django.utils.html import escape
 from django.utils.translation import ngettext
 
 from alignment import outbox
@@ -190,6 +193,9 @@ class _Batch:
 
     superseded: set[int]  # the rows `_superseded` would say yes for
     agendas: dict[int, Agenda] = field(default_factory=dict)  # occurrence pk → built once
+    # (occurrence pk, zone, audience, answers asked) → text and HTML with stand-ins
+    rendered: dict[tuple[object, ...], tuple[str, str]] = field(default_factory=dict)
+    answer_url: Callable[[str], str] = field(default_factory=invites.answer_url_maker)
 
 
 _BATCH = "_reminder_batch"  # the attribute of a prepared row that holds its _Batch
@@ -284,10 +290,31 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
         return OutboxStatus.SKIPPED
     series = occurrence.series
     zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
-    table = _agenda_table(row, now)
-    agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now, table=table)
+    batch: _Batch | None = getattr(row, _BATCH, None)
+    if batch is None:
+        agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now)
+        answers = invites.answer_links(attendee, occurrence)
+        text, html = _render(occurrence, attendee, zone, now, agenda, answers)
+    else:
+        text, html = _render_in_batch(batch, row, zone, now)
+    start = timezone.localtime(occurrence.start, zone)
+    subject = f"Reminder: {series.title}, {start:%a %d %b %H:%M} ({zone.key})"
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[attendee.address])
+    message.attach_alternative(html, "text/html")
+    return outbox.with_message_id(message, row.message_id)
+
+
+def _render(
+    occurrence: Occurrence,
+    attendee: SeriesAttendee | dict[str, str],
+    zone: ZoneInfo,
+    now: dt.datetime,
+    agenda: agenda_view.ShownAgenda,
+    answers: dict[str, str],
+) -> tuple[str, str]:
+    """The text and the HTML of a reminder."""
     context = {
-        "series": series,
+        "series": occurrence.series,
         "occurrence": occurrence,
         "attendee": attendee,
         "start": timezone.localtime(occurrence.start, zone),
@@ -297,16 +324,46 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
         "agenda": agenda["sections"],
         "scope": agenda.get("scope", ""),
         "page": settings.SITE_URL + occurrence.get_absolute_url(),
-        "answers": invites.answer_links(attendee, occurrence),
+        "answers": answers,
     }
-    start = context["start"]
-    subject = f"Reminder: {series.title}, {start:%a %d %b %H:%M} ({zone.key})"
     with timezone.override(zone):  # the date filter renders in the active zone
         text = render_to_string("alignment/meetings/emails/reminder.txt", context)
         html = render_to_string("alignment/meetings/emails/reminder.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[attendee.address])
-    message.attach_alternative(html, "text/html")
-    return outbox.with_message_id(message, row.message_id)
+    return text, html
+
+
+# A batch renders a reminder once per meeting, reader's zone, what the reader may see of
+# the agenda and whether they are asked to answer, with these stand-ins where the
+# templates show the reader's name and answer links; each email then gets its own in
+# their place (escaped in HTML, as the template would). Random, so no title or name can
+# contain one; tests compare every batch-built email with the same email built alone.
+_STAND_IN = uuid.uuid4().hex
+_NAME, _ACCEPT, _DECLINE = (f"{_STAND_IN}{part}" for part in ("name", "accept", "decline"))
+_STAND_INS = re.compile(f"{_STAND_IN}(?:name|accept|decline)")
+_ANSWERS = {"accepted": _ACCEPT, "declined": _DECLINE}
+
+
+def _render_in_batch(
+    batch: _Batch, row: Reminder, zone: ZoneInfo, now: dt.datetime
+) -> tuple[str, str]:
+    occurrence, attendee = row.occurrence, row.attendee
+    answers = invites.answer_links(attendee, occurrence, url=batch.answer_url)
+    audience = agenda_view.audience_of(attendee.user)
+    key = (occurrence.pk, zone.key, audience, bool(answers))
+    parts = batch.rendered.get(key)
+    if parts is None:
+        table = _agenda_table(row, now)
+        agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now, table=table)
+        stand_ins = _ANSWERS if answers else {}
+        parts = _render(occurrence, {"display_name": _NAME}, zone, now, agenda, stand_ins)
+        batch.rendered[key] = parts
+    values = {_NAME: attendee.display_name}
+    values.update((_ANSWERS[response], url) for response, url in answers.items())
+    text, html = parts
+    return (
+        _STAND_INS.sub(lambda m: values[m.group()], text),
+        _STAND_INS.sub(lambda m: escape(values[m.group()]), html),
+    )
 
 
 _ITEMS = "_digest_items"  # the attribute of a prepared digest row: its owner's items

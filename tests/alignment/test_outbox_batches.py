@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
@@ -27,8 +28,11 @@ from alignment.meetings.models import (
     Occurrence,
     Reminder,
     SeriesAttendee,
+    UserProfile,
 )
+from alignment.meetings.services import Guest
 from alignment.outbox import OutboxItem, OutboxStatus
+from departments.models import GoalStatus
 from tests import factories
 from tests.alignment.meetings.helpers import NOW
 from tests.smtp_server import Inbox, SmtpServer, free_port
@@ -207,3 +211,48 @@ def test_batches_of_minutes_and_digests_take_the_same_queries_however_many_are_d
     assert len(digests) == math.ceil(109 / size)  # 50, 50 and 9 rows
     assert set(digests) == {digests[0]}
     assert DigestMessage.objects.filter(status=OutboxStatus.SENT).count() == 109
+
+
+def test_a_batch_built_reminder_is_the_one_built_alone_byte_for_byte(
+    ciso: Any, executive: Any, admin_user: Any, head_a: Any, head_b: Any, dept_a: Any,
+    dept_b: Any,
+) -> None:  # fmt: skip
+    """A batch renders once per meeting, zone, audience and answer links and puts each
+    reader's name and links in: every email must be what building it alone gives."""
+    UserProfile.objects.create(user=head_b, time_zone="America/New_York")
+    # The administrator and the executive read the same agenda, in other zones.
+    UserProfile.objects.create(user=executive, time_zone="Asia/Tokyo")
+    head_a.first_name, head_a.last_name = "Zoë <b>&", 'O"Brien'
+    head_a.save()
+    factories.GoalFactory(department=dept_b, title="Triple <revenue>", status=GoalStatus.AT_RISK)
+    factories.GoalFactory(department=dept_a, title="Halve costs", status=GoalStatus.OFF_TRACK)
+    series = factories.one_on_one(
+        organiser=ciso,
+        leader=head_b,
+        department=dept_b,
+        leads=[60],
+        guests=(Guest("ada@example.org", "Ada <Lovelace> & Co"), Guest("bob@example.org", "")),
+        users=(head_a, executive, admin_user),
+    )
+    first = series.occurrences.order_by("start").first()
+    assert first is not None
+    with mock.patch("django.core.signing.time.time", return_value=1_767_225_600.0):
+        notifications.sweep(now=DUE)
+        batch = {m.to[0]: m for m in mail.outbox if m.subject.startswith("Reminder")}
+        rows = Reminder.objects.filter(occurrence=first).select_related(*reminders.RELATED)
+        alone = {row.attendee.address: reminders.reminder_email(row, DUE) for row in rows}
+
+    assert set(batch) == set(alone) and len(batch) == 7  # organiser, leader, 3 users, 2 guests
+    for address, message in batch.items():
+        single = alone[address]
+        assert not isinstance(single, str)
+        assert (message.subject, message.body, message.to, message.extra_headers) == (
+            single.subject, single.body, single.to, single.extra_headers
+        )  # fmt: skip
+        assert message.alternatives == single.alternatives
+    assert 'Hello Zoë <b>& O"Brien,' in batch[head_a.email].body
+    assert "Hello Zoë &lt;b&gt;&amp; O&quot;Brien," in batch[head_a.email].alternatives[0][0]
+    assert "Hello bob@example.org," in batch["bob@example.org"].body
+    assert "Accept:" not in batch[ciso.email].body  # the organiser is not asked
+    assert "Triple <revenue>" in batch[ciso.email].body  # the CISO reads every department
+    assert "Triple <revenue>" not in batch["ada@example.org"].body  # a guest: figures only
