@@ -8,8 +8,9 @@ the moved or cancelled meetings (no agenda, no minutes; the others follow from t
 Caching is keyed by a fingerprint of what the feed shows, never by a counter that every
 writer must remember to raise, nor by `updated_at` (a `QuerySet.update()` or a
 `save(update_fields=…)` without it leaves it behind, and a deleted attendee or a renamed
-user leaves no time at all): each poll reads the same columns of the same rows as plain
-tuples (four queries, a few small columns per series and attendee) and digests them, with
+user leaves no time at all): each poll digests the same columns of the same rows (four
+queries, a few small columns per series and attendee; on PostgreSQL the database takes
+each digest, so one short string per table leaves it instead of every row), with
 the user, today's date (the time zones run from the first series to the current year) and
 the settings the events depend on. The calendar itself is built from rows loaded with
 `.only()` of the same FIELDS — reading any other column would cost a query per row, which
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from icalendar import Calendar
@@ -97,7 +99,8 @@ def _series_answers() -> QuerySet[MeetingAnswer]:
 
 
 def _exceptions() -> QuerySet[Occurrence]:
-    """Moved or cancelled meetings: the only ones a calendar needs besides the rule."""
+    """Moved or cancelled meetings: the only ones a calendar needs besides the rule (a
+    partial index, occurrence_exception_idx, holds just these)."""
     return Occurrence.objects.filter(Q(status=OccurrenceStatus.CANCELLED) | Q(overridden=True))
 
 
@@ -157,9 +160,30 @@ def fingerprint(user: User, today: dt.date) -> str:
     context = (FEED_FORMAT, user.pk, today, settings.SITE_URL, horizon_years(), max_occurrences())
     digest.update(repr(context).encode())
     for rows in tables:
-        digest.update(b"\x1d")
-        for row in rows.order_by("pk"):
-            digest.update(repr(row).encode() + b"\x1e")
+        digest.update(b"\x1d" + _digest_of(rows).encode())
+    return digest.hexdigest()
+
+
+def _digest_of(rows: QuerySet[Any, tuple[Any, ...]]) -> str:
+    """A digest of every row: on PostgreSQL taken by the database over each row's text in
+    a fixed order, so that a poll of 600 series moves one short string instead of every
+    row (the work there still grows with the rows, but is a fraction of moving them);
+    elsewhere taken here over the rows' tuples."""
+    database = connections[rows.db]
+    if database.vendor == "postgresql":
+        sql, params = rows.order_by().query.sql_with_params()
+        with database.cursor() as cursor:
+            cursor.execute(
+                # Sorted bytewise ("C"): the same order on every server, and fast.
+                "SELECT md5(coalesce(string_agg(r::text, E'\\n'"
+                f" ORDER BY r::text COLLATE \"C\"), '')) FROM ({sql}) AS r",
+                params,
+            )
+            (found,) = cursor.fetchone()
+        return str(found)
+    digest = hashlib.sha256()
+    for row in rows.order_by("pk"):
+        digest.update(repr(row).encode() + b"\x1e")
     return digest.hexdigest()
 
 

@@ -138,9 +138,8 @@ class MeetingSeries(models.Model):
         "reminder lead times (minutes)", default=default_leads, validators=[validate_lead_minutes]
     )
     active = models.BooleanField(default=True)
-    # The calendar identity: one UID per series, raised SEQUENCE per significant change;
-    # a change that moves the whole series ends the old UID and starts a new one from
-    # `uid_since` on (alignment/meetings/invites.py).
+    # The calendar identity: one UID per series, raised SEQUENCE per significant change; a
+    # change moving the whole series ends the UID, a new one runs from `uid_since` (invites.py).
     uid = models.CharField(max_length=255, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
     uid_since = models.DateTimeField(default=timezone.now, editable=False)
@@ -378,7 +377,14 @@ class Occurrence(models.Model):
                 name="occurrence_minutes_final_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["start"], name="occurrence_start_idx")]
+        indexes = [
+            models.Index(fields=["start"], name="occurrence_start_idx"),
+            models.Index(  # the moved or cancelled meetings: what the calendar feed reads
+                fields=["series"],
+                name="occurrence_exception_idx",
+                condition=Q(status=OccurrenceStatus.CANCELLED) | Q(overridden=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         local = timezone.localtime(self.start, self.series.zone)
