@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -90,6 +90,10 @@ class Total:
         return tone(self.supports, self.conflicts)
 
     @classmethod
+    def of_figures(cls, item: Department, figures: Figures) -> Total:
+        return cls(item, figures.supports, figures.conflicts, figures.unmitigated, figures.linked)
+
+    @classmethod
     def of(cls, item: Department | SecurityObjective) -> Total:
         """From a row annotated by `departments_worst_first` or `objectives_worst_first`."""
         return cls(
@@ -142,17 +146,40 @@ class Summary:
     worst: list[Department] = field(default_factory=list)
 
 
+class Figures(NamedTuple):
+    """One department's totals as plain numbers: a row of
+    `departments_worst_first(…).values_list(*FIGURES)`, 600 of which cost far less to
+    read than 600 department objects."""
+
+    pk: int
+    supports: int
+    conflicts: int
+    unmitigated: int
+    linked: int
+    net: int
+
+
+FIGURES = Figures._fields
+
+
 def summarise(departments: QuerySet[Department], *, worst: int = WORST_SHOWN) -> Summary:
     """Counts over every department given and the `worst` first: one query (the rows are
     a handful of integers per department, counted here rather than in a second query)."""
+    rows = list(departments_worst_first(departments))
+    summary = summary_of(Figures(*(getattr(row, name) for name in FIGURES)) for row in rows)
+    summary.worst = [row for row in rows if row.conflicts][:worst]  # type: ignore[attr-defined]
+    return summary
+
+
+def summary_of(rows: Iterable[Figures]) -> Summary:
+    """The counts of `summarise` over figures read already (the heatmap's page of
+    departments is a slice of the same rows: one aggregate query serves both)."""
     summary = Summary()
-    for department in departments_worst_first(departments):
+    for row in rows:
         summary.departments += 1
-        summary.with_unmitigated += department.unmitigated > 0  # type: ignore[attr-defined]
-        summary.conflict_heavy += department.net < 0  # type: ignore[attr-defined]
-        summary.unlinked += department.linked == 0  # type: ignore[attr-defined]
-        if len(summary.worst) < worst and department.conflicts:  # type: ignore[attr-defined]
-            summary.worst.append(department)
+        summary.with_unmitigated += row.unmitigated > 0
+        summary.conflict_heavy += row.net < 0
+        summary.unlinked += row.linked == 0
     return summary
 
 

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import cast
 
 from django.contrib import messages
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from alignment import heatmap as heatmap_totals
 from alignment.forms import LinkForm, MatrixFilterForm, QuickLinkForm
-from alignment.matrix import build_matrix, counters_for, link_between, with_conflict_counts
+from alignment.matrix import (
+    Choice,
+    build_matrix,
+    counters_for,
+    department_choices,
+    link_between,
+)
 from alignment.models import AlignmentLink
 from departments import roles
 from departments.http import (
@@ -92,12 +101,46 @@ def matrix(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     }
     if is_fragment(request):
         return render(request, f"{MATRIX}#matrix-table", context)
-    context["departments"] = with_conflict_counts(
-        Department.objects.visible_to(request.user)
-    ).order_by("name")
+    choices = department_choices(Department.objects.visible_to(request.user))
+    context["department_chooser"] = _chooser(choices, department)
     context["counters"] = counters_for(department)
     context["filters"] = filters
     return render(request, MATRIX, context)
+
+
+@dataclass(frozen=True)
+class _Chooser:
+    """The department chooser: the options before and after the chosen department's own
+    (the `chooser-option` partial, which a saved cell replaces out of band)."""
+
+    size: int
+    before: SafeString
+    chosen: Choice | None
+    after: SafeString
+
+
+def _chooser(choices: list[Choice], department: Department) -> _Chooser:
+    """The options are joined here rather than looped over in the template: at 600
+    departments the loop took longer than all the rest of the page."""
+    at = next((n for n, c in enumerate(choices) if c.pk == department.pk), len(choices))
+    # html.escape is what the templates' autoescape applies (django.utils.html.escape).
+    options = [
+        f'<option value="{escape(c.slug)}">{escape(c.name)}{_figures(c)}</option>' for c in choices
+    ]
+    return _Chooser(
+        size=len(choices),
+        before=SafeString("".join(options[:at])),  # every value in them escaped
+        chosen=choices[at] if at < len(choices) else None,
+        after=SafeString("".join(options[at + 1 :])),
+    )
+
+
+def _figures(choice: Choice) -> str:
+    """' — 2 conflicts, 1 unmitigated' after a name, as the chooser-option partial says it."""
+    if not choice.conflicts:
+        return ""
+    text = f" — {choice.conflicts} conflict{'' if choice.conflicts == 1 else 's'}"
+    return f"{text}, {choice.unmitigated} unmitigated" if choice.unmitigated else text
 
 
 def _matrix_query(request: HtmxHttpRequest) -> str:
@@ -168,23 +211,36 @@ def _heatmap_page(request: HtmxHttpRequest) -> dict[str, object]:
     departments = Department.objects.visible_to(request.user)
     by = "objective" if request.GET.get("by") == "objective" else "department"
     q = _query(request)
-    rows: QuerySet[Department] | QuerySet[SecurityObjective]
-    if by == "objective":
-        objectives = SecurityObjective.objects.visible_to(request.user)
-        rows = heatmap_totals.objectives_worst_first(objectives, departments)
-        rows = rows.filter(title__icontains=q) if q else rows
+    # Every department's totals as numbers, in one aggregate query: the summary counts
+    # them all and, unfiltered, the page of departments is a slice of them; only that
+    # page's departments are read as objects.
+    worst_first = heatmap_totals.departments_worst_first(departments)
+    every = [
+        heatmap_totals.Figures(*row) for row in worst_first.values_list(*heatmap_totals.FIGURES)
+    ]
+    if by == "department" and not q:
+        page: Page[object] = page_of(request, every)
+        figures = cast("list[heatmap_totals.Figures]", page.object_list)
+        shown = Department.objects.in_bulk([f.pk for f in figures])
+        totals = [heatmap_totals.Total.of_figures(shown[f.pk], f) for f in figures]
     else:
-        rows = heatmap_totals.departments_worst_first(departments)
-        rows = rows.filter(name__icontains=q) if q else rows
-    page = page_of(request, rows)
-    # The paginator forgets the union of the two querysets' models; each row is one of them.
-    items = cast("list[Department | SecurityObjective]", page.object_list)
+        rows: QuerySet[Department] | QuerySet[SecurityObjective]
+        if by == "objective":
+            objectives = SecurityObjective.objects.visible_to(request.user)
+            rows = heatmap_totals.objectives_worst_first(objectives, departments)
+            rows = rows.filter(title__icontains=q) if q else rows
+        else:
+            rows = worst_first.filter(name__icontains=q)
+        page = page_of(request, rows)
+        # The paginator forgets the union of the two querysets' models.
+        items = cast("list[Department | SecurityObjective]", page.object_list)
+        totals = [heatmap_totals.Total.of(item) for item in items]
     return {
         "by": by,
         "q": q,
         "page": page,
-        "totals": [heatmap_totals.Total.of(item) for item in items],
-        "summary": heatmap_totals.summarise(departments, worst=0),
+        "totals": totals,
+        "summary": heatmap_totals.summary_of(every),
     }
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alignment import figures
-from alignment.matrix import MATRIX_ROWS, build_matrix, counters_for, with_conflict_counts
+from alignment.matrix import MATRIX_ROWS, build_matrix, counters_for, department_choices
 from alignment.models import AlignmentLink, Relation
 from departments.models import Department
 from tests import factories
@@ -117,6 +117,33 @@ def test_counters_and_conflict_badges_describe_the_department(
     chosen = '<option id="chooser-option-infrastructure" value="infrastructure" selected>'
     assert chosen + "Infrastructure — 1 conflict, 1 unmitigated</option>" in html
     assert '<option value="sales">Sales</option>' in html
+
+
+def test_the_chooser_lists_every_department_in_name_order_escaped_with_its_conflicts(
+    client: Any, ciso: Any, dept_a: Any, dept_b: Any, scene: Scene
+) -> None:
+    odd = factories.DepartmentFactory(name='R&D <"Labs">', slug="r-d")
+    goal = factories.GoalFactory(department=odd)
+    for mitigation in ("", "Fast lane"):
+        factories.LinkFactory(
+            initiative=factories.InitiativeFactory(), goal=goal, relation=Relation.CONFLICTS,
+            mitigation=mitigation,
+        )  # fmt: skip
+    client.force_login(ciso)
+    html = client.get(matrix_url(dept_b)).text
+    options = html[html.index('id="matrix-department"') : html.index("</select>")]
+    assert re.findall(r'<option (?:id="[^"]*" )?value="([^"]+)"', options) == [
+        "infrastructure", "r-d", "sales"
+    ]  # fmt: skip
+    assert (
+        '<option value="infrastructure">Infrastructure — 1 conflict, 1 unmitigated</option>'
+        in options
+    )
+    assert (
+        '<option value="r-d">R&amp;D &lt;&quot;Labs&quot;&gt; — 2 conflicts, 1 unmitigated</option>'
+        in options
+    )
+    assert '<option id="chooser-option-sales" value="sales" selected>Sales</option>' in options
 
 
 def test_a_mitigated_conflict_shows_its_mitigation_in_the_cell(
@@ -297,8 +324,8 @@ def test_a_whitespace_mitigation_is_unmitigated_in_the_matrix_as_on_the_dashboar
         initiative=scene.sso, goal=scene.deploys, relation=Relation.CONFLICTS, mitigation="  \n"
     )
     dashboard_count = figures.unmitigated_conflicts().filter(goal__department=dept_a).count()
-    tab = with_conflict_counts(Department.objects.filter(pk=dept_a.pk)).get()
-    assert counters_for(dept_a).unmitigated == dashboard_count == tab.unmitigated_count == 2
+    (choice,) = department_choices(Department.objects.filter(pk=dept_a.pk))
+    assert counters_for(dept_a).unmitigated == dashboard_count == choice.unmitigated == 2
 
 
 def test_counters_of_a_department_without_goals_are_zero(dept_a: Any) -> None:
