@@ -21,6 +21,7 @@ from django.utils import timezone
 from alignment import outbox
 from alignment.models import CaseEmail, CaseEmailKind
 from alignment.outbox import OutboxStatus
+from business_cases import sources
 from business_cases.models import BusinessCase, CaseDecision
 from departments.roles import EXECUTIVE_GROUP
 
@@ -53,6 +54,7 @@ def queue_submitted(case: BusinessCase) -> int:
     context = {
         "case": case,
         "figures": case.figures,
+        "warnings": sources.trade_off(case.initiative).warnings,
         "url": settings.SITE_URL + case.get_absolute_url(),
     }
     subject = f"Business case to decide: {case.title} (revision {case.revision})"

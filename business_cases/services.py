@@ -242,7 +242,9 @@ def _draw_from_envelope(case: BusinessCase) -> None:
     """Lock the year's envelope, refuse an approval it cannot cover, record the draw."""
     year = budget.this_year()
     envelope = BudgetEnvelope.objects.select_for_update().filter(year=year).first()
-    problems = budget.shortfall(case, year, budget=budget.year_budget(year, envelope=envelope))
+    problems = []
+    if envelope is not None:  # without an envelope there is nothing to exceed
+        problems = budget.shortfall(case, year, budget=budget.year_budget(year, envelope=envelope))
     if problems:
         raise ValidationError(
             [*problems, "An executive can raise the envelope on the budget page first."]

@@ -408,3 +408,16 @@ def test_the_dashboard_and_the_posture_report_show_the_envelope(
     assert values["budget.running_committed"] == "18900.00"
     report = client.get(reverse("alignment:report")).content.decode()
     assert "Security budget" in report and "70,000" in report
+
+
+def test_the_submission_email_carries_the_warnings(ciso: Any, executive: Any) -> None:
+    from alignment.models import CaseEmail
+
+    case = dlp_case(ciso)
+    case.status = CaseStatus.DRAFT
+    case.save()
+    services.case_submit(case=BusinessCase.objects.with_lines().get(pk=case.pk), by=ciso)
+    email = CaseEmail.objects.get(recipient=executive.email)
+    assert "The business side, to acknowledge before approving:" in email.body_text
+    assert "“Triple annual revenue” (Sales)" in email.body_text
+    assert "refused the assessment" in email.body_html
