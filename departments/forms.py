@@ -7,6 +7,7 @@ from django import forms
 
 from departments import documents, people
 from departments.models import CheckIn, Direction, Goal, GoalStatus, ProcessDocument
+from departments.onboarding import files as onboarding_files
 from departments.versioning import VersionedModelForm
 
 if TYPE_CHECKING:
@@ -202,3 +203,54 @@ class DocumentReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What you checked, or what should change.",
     )
+
+
+class OnboardingForm(forms.Form):
+    """A spreadsheet of departments or goals; checked as a whole here (size, format,
+    columns, rows), row by row in the preview (departments/onboarding/)."""
+
+    kind = forms.ChoiceField(
+        label="The file holds",
+        choices=[(layout.kind, layout.label) for layout in onboarding_files.LAYOUTS.values()],
+        widget=forms.RadioSelect,
+        initial=onboarding_files.DEPARTMENTS.kind,
+    )
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text=(
+            f"CSV (UTF-8) or Excel (.xlsx), at most {onboarding_files.MAX_LABEL} and "
+            f"{onboarding_files.MAX_ROWS:,} rows; the first row names the columns."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.content = b""
+
+    @property
+    def layout(self) -> onboarding_files.Layout:
+        return onboarding_files.LAYOUTS[self.cleaned_data["kind"]]
+
+    @property
+    def extension(self) -> str:
+        return onboarding_files.extension_of(self.cleaned_data["file"].name)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        upload, kind = cleaned.get("file"), cleaned.get("kind")
+        if upload is None or kind is None:
+            return cleaned
+        if upload.size > onboarding_files.MAX_BYTES:
+            message = f"The file is larger than {onboarding_files.MAX_LABEL}: split it."
+            self.add_error("file", message)
+            return cleaned
+        content = upload.read(onboarding_files.MAX_BYTES + 1)
+        try:
+            onboarding_files.read(content, upload.name or "", onboarding_files.LAYOUTS[kind])
+        except onboarding_files.FileRefused as refused:
+            self.add_error("file", str(refused))
+            return cleaned
+        self.content = content
+        return cleaned

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from departments import views
+from departments import onboarding_views, views
 
 app_name = "departments"
 
@@ -15,6 +15,17 @@ urlpatterns = [
         "departments/<slug:slug>/documents/new/",
         views.document_upload,
         name="document-upload",
+    ),
+    path("onboarding/", onboarding_views.onboarding_upload, name="onboarding"),
+    path(
+        "onboarding/templates/<slug:kind>.<slug:file_format>",
+        onboarding_views.onboarding_template,
+        name="onboarding-template",
+    ),
+    path(
+        "onboarding/<slug:token>/",
+        onboarding_views.onboarding_preview,
+        name="onboarding-preview",
     ),
     path("goals/", views.goal_list, name="goal-list"),
     path("goals/<int:goal_id>/", views.goal_detail, name="goal-detail"),

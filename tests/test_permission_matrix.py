@@ -67,9 +67,10 @@ DEPARTMENT_KWARGS = {
     "commitment_id",
     "request_id",
 }
-# Private to the security team (the stakeholder engagement map): every other role gets
-# 403 or 404 (405 on a page that takes no POST), whatever the department.
-SECURITY_ONLY_PREFIXES = ("alignment:engagement",)
+# Private to the security team (the stakeholder engagement map; onboarding from a
+# spreadsheet, which administrators may also do): every other role gets 403 or 404 (405
+# on a page that takes no POST), whatever the department.
+SECURITY_ONLY_PREFIXES = ("alignment:engagement", "departments:onboarding")
 PROJECT_APPS = ["departments", "objectives", "business_cases", "alignment"]
 
 # One payload that every form of the project would accept, so that a POST which
@@ -204,6 +205,9 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
         frozen_by=ciso,
     ).pk
     objects["extension"] = "pdf"
+    # An onboarding template (departments/onboarding/files.py).
+    objects["kind"] = "goals"
+    objects["file_format"] = "csv"
     # Department B's commitment (from the world's assessment) and its request for help.
     objects["commitment_id"] = Commitment.objects.create(
         department=dept_b,
