@@ -13,6 +13,7 @@ added; a parameter this test cannot fill fails loudly (add it to `kwargs_for`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,11 +24,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from alignment.meetings.models import ActionItem
-from alignment.models import BoardPack, StakeholderReading
+from alignment.models import ApiToken, BoardPack, StakeholderReading, TokenScope
 from alignment.models.commitments import Commitment, SupportRequest
 from alignment.models.reports import digest
 from alignment.reviews import open_review
 from business_cases.models import CaseStatus
+from objectives.models import Sample
 from tests import factories
 
 # Reached without a session: signed answer links, secret calendar-feed URLs, and the
@@ -43,7 +45,7 @@ PUBLIC = {
     "password_reset_complete",
 }
 # A user's own settings, which every role may change for themselves.
-OWN_DATA = {"logout", "meeting-profile", "feed-revoke"}
+OWN_DATA = {"logout", "meeting-profile", "feed-revoke", "token-list"}
 # What an executive's POST may change: their decision on a business case.
 EXECUTIVE_WRITES = {"case-decide", "pack-approve", "envelope-set"}
 # Roles for which nothing in the world below is theirs to change.
@@ -66,7 +68,12 @@ DEPARTMENT_KWARGS = {
     "leader_id",
     "commitment_id",
     "request_id",
+    # Head B's API token: another user's, so head A gets 404.
+    "token_id",
 }
+# The REST API (alignment/api/) answers for itself: 401 without credentials, never the
+# login redirect; tests/api/ holds its own matrix (tokens × roles × methods).
+API_PREFIX = "api:"
 # Private to the security team (the stakeholder engagement map; onboarding from a
 # spreadsheet, which administrators may also do): every other role gets 403 or 404 (405
 # on a page that takes no POST), whatever the department.
@@ -218,6 +225,16 @@ def world(ciso: Any, executive: Any, head_a: Any, head_b: Any, dept_a: Any, dept
     objects["request_id"] = SupportRequest.objects.create(
         department=dept_b, need="A vault", due_date="2030-01-01", requested_by=head_b
     ).pk
+    # A typed-in sample of the world's measure, and head B's API token.
+    objects["sample_id"] = Sample.objects.create(
+        measure_id=objects["measure_id"], date=timezone.localdate(), period="2026-01-01", value=1
+    ).pk
+    objects["token_id"] = ApiToken.issue(
+        user=head_b,
+        name="matrix",
+        scope=TokenScope.READ_WRITE,
+        expires_at=timezone.now() + timedelta(days=30),
+    )[0].pk
     users = {"ciso": ciso, "executive": executive, "head_a": head_a, "head_b": head_b}
     return World(objects=objects, users=users)
 
@@ -256,7 +273,9 @@ def test_url_answers_every_role_without_error(name: str, pattern: Any, world: Wo
     for method in ("get", "post"):
         anonymous = getattr(client_for(None), method)(url, VALID_POST if method == "post" else {})
         assert anonymous.status_code < 500 or short_name == "healthz", (method, url)
-        if short_name not in PUBLIC:
+        if name.startswith(API_PREFIX):
+            assert anonymous.status_code == 401, (method, url, anonymous.status_code)
+        elif short_name not in PUBLIC:
             assert anonymous.status_code == 302, (method, url, anonymous.status_code)
             assert anonymous["Location"].startswith(reverse("login")), (method, url)
 

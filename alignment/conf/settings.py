@@ -363,3 +363,55 @@ for _folder in (
     BROKER_DIR / "control",
 ):
     _folder.mkdir(parents=True, exist_ok=True)
+
+# --- REST framework --------------------------------------------------------------------
+# The API under /api/v1/ (alignment/api/): personal access tokens (`Authorization: Bearer
+# mom_…`) or the browser's session; DRF's standard error bodies everywhere; every list
+# paged like the pages (PAGE_SIZE); each token (or session user) throttled to
+# API_THROTTLE_RATE requests, counted in the default cache.
+import re  # noqa: E402
+
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
+if not re.fullmatch(r"[1-9]\d*/(s|sec|m|min|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE must be a count per period, such as 600/min; got {API_THROTTLE_RATE!r}."
+    )
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+if not 1 <= API_TOKEN_MAX_DAYS <= 3660:
+    raise ImproperlyConfigured("API_TOKEN_MAX_DAYS must be between 1 and 3660.")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "alignment.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["alignment.api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["alignment.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "alignment.api.pagination.Pages",
+    "PAGE_SIZE": PAGE_SIZE,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Meeting of the Minds API",
+    "DESCRIPTION": (
+        "Read the programme; feed goal check-ins, measure samples and action-item status. "
+        "Authenticate with `Authorization: Bearer <personal access token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "GoalStatusEnum": "departments.models.GoalStatus",
+        "ObjectiveStatusEnum": "objectives.models.ObjectiveStatus",
+        "InitiativeStatusEnum": "objectives.models.InitiativeStatus",
+        "OccurrenceStatusEnum": "alignment.meetings.models.OccurrenceStatus",
+        "CaseStatusEnum": "business_cases.models.CaseStatus",
+    },
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN, no inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

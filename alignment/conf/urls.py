@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("objectives.urls")),
     path("", include("alignment.urls")),
     path("", include("business_cases.urls")),
+    path("", include("alignment.api.urls")),
 ]
 
 handler403 = "alignment.conf.views.permission_denied"

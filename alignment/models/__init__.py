@@ -38,10 +38,12 @@ from alignment.models.reviews import (
     Verdict,
     get_review_for,
 )
+from alignment.models.tokens import ApiToken, TokenScope, get_token_for
 
 __all__ = [
     "Agreement",
     "AlignmentLink",
+    "ApiToken",
     "BoardPack",
     "CaseEmail",
     "CaseEmailKind",
@@ -65,11 +67,13 @@ __all__ = [
     "StakeLevel",
     "StakeholderReading",
     "SupportRequest",
+    "TokenScope",
     "Verdict",
     "get_assessment_for",
     "get_assessment_to_answer",
     "get_link_for",
     "get_pack_for",
     "get_review_for",
+    "get_token_for",
     "quarter_label",
 ]
