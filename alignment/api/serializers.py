@@ -42,7 +42,7 @@ class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
     """A goal's check-in; POST takes date (today by default), value, confidence, comment."""
 
     author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -134,7 +134,7 @@ class SampleSerializer(serializers.ModelSerializer[Sample]):
     """A measure's sample; POST takes date (today by default), value and comment."""
 
     author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -244,6 +244,8 @@ class SeriesSerializer(serializers.ModelSerializer[MeetingSeries]):
     department: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
+    # A wall-clock time in `time_zone` (no offset: it is not an RFC 3339 time).
+    start_time = serializers.CharField(read_only=True, help_text="HH:MM:SS in time_zone.")
 
     class Meta:
         model = MeetingSeries

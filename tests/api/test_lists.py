@@ -50,7 +50,7 @@ def more_of_everything(world: World, n: int) -> None:
     for i in range(n):
         department = factories.DepartmentFactory(head=head_b)
         department.key_leaders.add(world.users["executive"])
-        goal = factories.GoalFactory(department=dept_b, owner=head_b, title=f"Goal {i}")
+        goal = factories.GoalFactory(department=dept_b, owner=head_b, title=f"Listed goal {i}")
         factories.CheckInFactory(goal=goal, author=head_b)
         initiative = factories.InitiativeFactory(owner=ciso)
         measure = factories.MeasureFactory(objective=initiative.objective, owner=ciso)
