@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -93,8 +93,8 @@ class GoalViewSet(VisibleViewSet[Goal]):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         goal = self.get_object()
-        checkins = goal.checkins.select_related("author")
-        goal._prefetched_objects_cache = {"checkins": checkins}  # type: ignore[attr-defined]
+        checkins = CheckIn.objects.select_related("author")
+        prefetch_related_objects([goal], Prefetch("checkins", queryset=checkins))
         return Response(serializers.GoalDetailSerializer(goal).data)
 
     @extend_schema(

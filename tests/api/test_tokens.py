@@ -73,12 +73,25 @@ def test_an_inactive_users_token_is_401(head_a: Any) -> None:
     assert api(secret).get(GOALS).status_code == 401
 
 
-def test_a_read_token_cannot_write(world: World) -> None:
-    secret = issue(world.users["head_b"], scope=TokenScope.READ)
-    url = reverse("api:goal-check-ins", args=[world.objects["goal_id"]])
-    response = api(secret).post(url, {"value": "1", "confidence": 3})
+@pytest.mark.parametrize(
+    ("role", "name", "param", "method"),
+    [
+        ("head_b", "goal-check-ins", "goal_id", "post"),
+        ("ciso", "measure-samples", "measure_id", "post"),
+        ("head_b", "action-item-detail", "item_id", "patch"),
+    ],
+)
+def test_a_read_token_cannot_write(
+    role: str, name: str, param: str, method: str, world: World
+) -> None:
+    """Each write its role may make with a read-write token is 403 with a read token."""
+    secret = issue(world.users[role], scope=TokenScope.READ)
+    url = reverse(f"api:{name}", args=[world.objects[param]])
+    body = {"value": "1", "confidence": 3, "done": True}
+    response = getattr(api(secret), method)(url, body, content_type="application/json")
     assert response.status_code == 403
     assert "read" in response.json()["detail"]
+    assert api(secret).get(url if method == "patch" else "/api/v1/goals/").status_code == 200
 
 
 def test_last_use_is_written_at_most_once_a_minute(head_a: Any) -> None:
