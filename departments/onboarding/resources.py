@@ -281,19 +281,32 @@ class GoalResource(OnboardingResource):
         departments = list(Department.objects.select_related("head"))
         self.by_slug = {d.slug: d for d in departments}
         self.by_name = {d.name.lower(): d for d in departments}
+        self.goals: dict[tuple[int, str], list[Goal]] = {}
 
     def department(self, cell: str) -> Department | None:
         return self.by_slug.get(cell) or self.by_name.get(cell.lower())
 
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        """Read the goals of the file's departments once, not one query per row (a title
+        appears once per file, so what earlier rows create is never looked up)."""
+        named = {self.department(files.cell_text(cell)) for cell in dataset["department"]}
+        wanted = [department.pk for department in named if department is not None]
+        self.goals = {}
+        goals = Goal.objects.filter(department__in=wanted).select_related("department", "owner")
+        for goal in goals.order_by("-updated_at", "-pk"):
+            self.goals.setdefault((goal.department_id, goal.title.lower()), []).append(goal)
+
     def get_instance(self, instance_loader: Any, row: dict[str, Any]) -> Goal | None:
+        """The active goal of this department and title (any case), else the latest done."""
         cells = _cells(row, self.layout)
         department = self.department(cells["department"])
         if department is None or not cells["title"]:
             return None
-        goals = Goal.objects.select_related("department", "owner")
-        named = goals.filter(department=department, title__iexact=cells["title"])
-        active = named.exclude(status=GoalStatus.DONE).first()
-        return active or named.order_by("-updated_at", "-pk").first()
+        named = self.goals.get((department.pk, cells["title"].lower()), [])
+        active = [goal for goal in named if goal.status != GoalStatus.DONE]
+        if active:
+            return active[0]
+        return named[0] if named else None
 
     def snapshot(self, instance: Goal) -> dict[str, Any]:
         values = {column: getattr(instance, column) for column in self.layout.columns[1:]}
@@ -313,12 +326,12 @@ class GoalResource(OnboardingResource):
         elif department is not None and instance.pk is None:
             instance.department = department
             instance.owner = department.head  # as when the head logs it on the page
-        form = GoalForm(self._form_data(instance, cells, row, errors), instance=instance)
-        if not form.is_valid():
-            self.add_form_errors(form, errors)
         if department is not None and cells["title"]:
             key = (department.pk, cells["title"].lower())
             self.once_per_file(key, "title", "goal", errors)
+        form = GoalForm(self._form_data(instance, cells, row, errors), instance=instance)
+        if not form.is_valid():
+            self.add_form_errors(form, errors)
         if errors:
             raise ValidationError(errors)
 
