@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from business_cases.models import (
+    Allocation,
     BenefitLine,
+    BudgetEnvelope,
     BusinessCase,
     CaseDecision,
     CostLine,
     LoadedRate,
     RiskScenario,
+    Spend,
     UserImpactLine,
 )
 
@@ -66,3 +71,34 @@ class BusinessCaseAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["initiative", "business_goals"]
     readonly_fields = ["revision", "version", "submitted_at", "created_at", "updated_at"]
     inlines = [CostLineInline, ScenarioInline, BenefitInline, UserImpactInline, DecisionInline]
+
+
+@admin.register(BudgetEnvelope)
+class BudgetEnvelopeAdmin(SimpleHistoryAdmin):
+    """Each year's security budget (executives set it on the budget page)."""
+
+    list_display = ["year", "one_off", "running", "set_by", "updated_at"]
+    readonly_fields = ["set_by"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    """What approved cases commit: written by the approval, read-only here."""
+
+    list_display = ["case", "initiative", "first_year", "last_year", "one_off", "yearly"]
+    list_select_related = ["case", "initiative"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Spend)
+class SpendAdmin(SimpleHistoryAdmin):
+    list_display = ["description", "initiative", "year", "kind", "amount", "entered_by"]
+    list_filter = ["year", "kind"]
+    list_select_related = ["initiative", "entered_by"]
+    autocomplete_fields = ["initiative"]
+    readonly_fields = ["entered_by"]
