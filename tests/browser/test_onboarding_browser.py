@@ -39,6 +39,8 @@ def test_the_security_team_previews_and_confirms_an_import(
     login("ciso")
     page.goto(live_server.url + reverse("departments:department-list"))
     page.get_by_role("link", name="Import from a spreadsheet").click()
+    expect(page.get_by_role("heading", name="Import from a spreadsheet")).to_be_visible()
+    page.wait_for_load_state("load")  # axe reads colours: the style sheets first
     assert_accessible(page)
 
     # A file that is no spreadsheet: the form says why, and nothing is kept.
@@ -53,6 +55,7 @@ def test_the_security_team_previews_and_confirms_an_import(
     expect(page.locator("#onboarding-summary")).to_contain_text("2 to create")
     expect(page.locator("#onboarding-rows")).to_contain_text("Finance")
     expect(page.locator("#onboarding-summary")).to_contain_text("1 new person")
+    page.wait_for_load_state("load")
     assert_accessible(page)
     assert not Department.objects.filter(name="Finance").exists()
 
