@@ -26,6 +26,7 @@ from alignment.models import (
 )
 from alignment.models.commitments import Commitment, SupportRequest
 from alignment.models.notices import Notice, NoticeEmail
+from alignment.models.tokens import ApiToken
 
 admin.site.site_header = "Meeting of the Minds — administration"
 admin.site.site_title = "Meeting of the Minds"
@@ -254,3 +255,20 @@ class SupportRequestAdmin(SimpleHistoryAdmin):
     list_select_related = ["department", "requested_by"]
     raw_id_fields = ["requested_by", "answered_by"]
     readonly_fields = ["version", "created_at", "updated_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Personal access tokens, for inspection: a token is made by its owner in the app
+    (its secret is shown once there) and revoked there; the admin only lists them."""
+
+    list_display = ["prefix", "name", "user", "scope", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name", "user__username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
