@@ -37,8 +37,13 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	npm install --prefix tests/js --no-audit --no-fund --silent
 	touch $@
 
+# oidc-provider (tests/oidc), the real OpenID provider the single sign-on tests log in at.
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	npm install --prefix tests/oidc --no-audit --no-fund --silent
+	touch $@
+
 test: $(VENV)/.installed-test
-	if command -v npm >/dev/null; then $(MAKE) --no-print-directory tests/js/node_modules/.installed; fi
+	if command -v npm >/dev/null; then $(MAKE) --no-print-directory tests/js/node_modules/.installed tests/oidc/node_modules/.installed; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

@@ -43,6 +43,9 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # Single sign-on: off to the provider and back (404 while it is not configured).
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
 }
 # A user's own settings, which every role may change for themselves.
 OWN_DATA = {"logout", "meeting-profile", "feed-revoke", "token-list"}

@@ -19,5 +19,5 @@ def static_page(request: HttpRequest, size: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("__bench__/static/<int:size>/", static_page, name="bench-static"),
-    *project_urls,  # type: ignore[list-item]
+    *project_urls,
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (documented for beat schedules)
@@ -151,6 +152,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on with OpenID Connect (alignment/conf/oidc.py): on when OIDC_ISSUER is set.
+# The backend is always listed; it answers only a provider's callback, and only then.
+AUTHENTICATION_BACKENDS.append("alignment.conf.oidc.SingleSignOnBackend")
+OIDC_ISSUER = env_str("OIDC_ISSUER")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_SECURITY_GROUPS = env_list("OIDC_SECURITY_GROUPS")
+OIDC_EXECUTIVE_GROUPS = env_list("OIDC_EXECUTIVE_GROUPS")
+OIDC_TIMEOUT = 10
+OIDC_STORE_ID_TOKEN = True  # for logging out at the provider too
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+if OIDC_ISSUER:
+    require("OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID, "the client id registered at the provider")
+    require("OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET, "the client's secret")
+# Off, only single sign-on logs people in (the password form is gone and refused).
+PASSWORD_LOGIN_ENABLED = env_bool("PASSWORD_LOGIN_ENABLED", default=True)
+if not PASSWORD_LOGIN_ENABLED and not OIDC_ISSUER:
+    raise ImproperlyConfigured("PASSWORD_LOGIN_ENABLED=0 needs OIDC_ISSUER: nobody could log in.")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -315,6 +338,11 @@ if not DEBUG:
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
+# Logging out ends the session at the single sign-on provider too: the log-out form's
+# answer is a redirect there, which browsers hold to form-action.
+_FORM_ACTION = [SELF]
+if OIDC_ISSUER:
+    _FORM_ACTION.append("{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER)))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -323,7 +351,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        "form-action": _FORM_ACTION,
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from alignment.conf import oidc
 from alignment.conf import views as project_views
 from alignment.conf.views import when_reset_enabled
 from alignment.forms import PasswordResetForm
@@ -13,7 +15,18 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", project_views.healthz, name="healthz"),
     path("accounts/login/", project_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", project_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on (OIDC_ISSUER): off to the provider, and back (alignment/conf/oidc.py).
+    path(
+        "oidc/authenticate/",
+        login_not_required(oidc.LoginStart.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        login_not_required(oidc.LoginCallback.as_view()),
+        name="oidc_authentication_callback",
+    ),
     # Each user changes their own password (the old one first); the session stays valid.
     path(
         "accounts/password/",

@@ -10,14 +10,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment.conf import health, login_throttle
+from alignment.conf import health, login_throttle, oidc
 
 
 @login_not_required
@@ -37,13 +38,30 @@ class LoginView(auth_views.LoginView):
     the guesses at a username under attack from many addresses (login_throttle.py)."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PASSWORD_LOGIN_ENABLED:
+            raise PermissionDenied("Password login is switched off: use single sign-on.")
         login_throttle.slow_down(str(request.POST.get("username", "")))
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["password_reset_enabled"] = settings.PASSWORD_RESET_ENABLED
+        context["password_reset_enabled"] = (
+            settings.PASSWORD_RESET_ENABLED and settings.PASSWORD_LOGIN_ENABLED
+        )
+        context["password_login"] = settings.PASSWORD_LOGIN_ENABLED
+        context["sso"] = oidc.enabled()
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
         return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's log-out (POST), which ends the session at the single sign-on provider
+    too when the person came through it and the provider supports it."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at_provider = oidc.provider_logout_url(request)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(at_provider) if at_provider else response
 
 
 def when_reset_enabled(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
