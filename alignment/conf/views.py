@@ -72,7 +72,7 @@ def when_reset_enabled(view: Callable[..., HttpResponseBase]) -> Callable[..., H
     @functools.wraps(view)
     @require_http_methods(["GET", "POST"])
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not settings.PASSWORD_RESET_ENABLED:
+        if not (settings.PASSWORD_RESET_ENABLED and settings.PASSWORD_LOGIN_ENABLED):
             raise Http404("Password reset is switched off.")
         return view(request, *args, **kwargs)
 

@@ -77,3 +77,4 @@ def test_password_login_switched_off_refuses_the_form(client: Any, settings: Any
     assert 'name="password"' not in page and "Forgot your password?" not in page
     response = client.post("/accounts/login/", {"username": "ada", "password": "x"})
     assert response.status_code == 403
+    assert client.get("/accounts/password/reset/").status_code == 404
