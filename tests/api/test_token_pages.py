@@ -114,5 +114,6 @@ def test_everyones_tokens_is_the_security_teams_page(head_a: Any, executive: Any
         assert page_client(user).get(reverse("tokens:token-all")).status_code == 403
 
 
-def test_the_user_menu_links_the_tokens_page(head_a: Any) -> None:
-    assert LIST in page_client(head_a).get(reverse("home")).content.decode()
+def test_the_profile_links_the_tokens_page(head_a: Any) -> None:
+    profile = page_client(head_a).get(reverse("alignment:meeting-profile"))
+    assert LIST in profile.content.decode()
