@@ -9,8 +9,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -22,11 +20,18 @@ from django.db.models.functions import Lower
 from business_cases.models import Spend, SpendKind
 from business_cases.models.budget import FIRST_YEAR, LAST_YEAR
 from business_cases.models.fields import MAX_MONEY, single_line
+from departments.onboarding import files
 from objectives.models import Initiative
 
 COLUMNS = ("initiative", "year", "kind", "amount", "description")
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5_000
+LAYOUT = files.Layout(
+    kind="spend",
+    label="Spend",
+    columns=COLUMNS,
+    required=COLUMNS,
+    example=("Roll out SSO + MFA", "2026", "one-off", "25000.00", "Integration services invoice"),
+    label_column="description",
+)
 KINDS = {
     "one-off": SpendKind.ONE_OFF,
     "one off": SpendKind.ONE_OFF,
@@ -48,48 +53,17 @@ class Result:
     unchanged: int = 0
 
 
-def _cells(upload: IO[bytes], name: str) -> list[list[str]]:
-    """The file's rows as text cells, CSV or XLSX by the name's ending."""
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ValidationError("The file is larger than 2 MB: split it.")
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
-            raise ValidationError("This is not a readable XLSX file.") from error
-        if sheet is None:
-            raise ValidationError("The workbook has no sheet.")
-        return [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
-        ]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValidationError("Save the CSV as UTF-8.") from error
-    try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    except csv.Error as error:
-        raise ValidationError(f"The CSV cannot be read: {error}.") from error
-
-
 def parse(upload: IO[bytes], name: str, *, user: object) -> Result:
-    """Check every row; the Spend rows (unsaved) when all are good, else the errors."""
+    """Check every row; the Spend rows (unsaved) when all are good, else the errors. The
+    file is read as onboarding reads its files (size, rows, format and ZIP checks)."""
     result = Result()
-    rows = [row for row in _cells(upload, name) if any(row)]
-    if not rows:
-        raise ValidationError("The file is empty.")
-    header = [cell.lower() for cell in rows[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ValidationError(f"Missing column(s): {', '.join(missing)}.")
-    if len(rows) - 1 > MAX_ROWS:
-        raise ValidationError(f"At most {MAX_ROWS:,} rows at a time.")
-    at = {column: header.index(column) for column in COLUMNS}
-    wanted = {row[at["initiative"]].lower() for row in rows[1:] if len(row) > at["initiative"]}
+    data = upload.read(files.MAX_BYTES + 1)
+    try:
+        sheet = files.read(data, name, LAYOUT)
+    except files.FileRefused as error:
+        raise ValidationError(str(error)) from error
+    rows = list(zip(sheet.lines, sheet.dataset.dict, strict=True))
+    wanted = {row["initiative"].lower() for _, row in rows}
     by_title: dict[str, list[int]] = {}
     for pk, title in (
         Initiative.objects.annotate(key=Lower("title"))
@@ -97,9 +71,8 @@ def parse(upload: IO[bytes], name: str, *, user: object) -> Result:
         .values_list("pk", "key")
     ):
         by_title.setdefault(title, []).append(pk)
-    for number, row in enumerate(rows[1:], start=2):
-        row = row + [""] * (len(header) - len(row))
-        problems, spend = _row(row, at, by_title)
+    for number, row in rows:
+        problems, spend = _row(row, by_title)
         if problems:
             result.errors.append(f"Row {number}: {' '.join(problems)}")
         elif spend is not None:
@@ -108,11 +81,9 @@ def parse(upload: IO[bytes], name: str, *, user: object) -> Result:
     return result
 
 
-def _row(
-    row: list[str], at: dict[str, int], by_title: dict[str, list[int]]
-) -> tuple[list[str], Spend | None]:
+def _row(row: dict[str, str], by_title: dict[str, list[int]]) -> tuple[list[str], Spend | None]:
     problems = []
-    title = row[at["initiative"]]
+    title = row["initiative"]
     found = by_title.get(title.lower(), [])
     if not title:
         problems.append("the initiative is missing.")
@@ -121,23 +92,23 @@ def _row(
     elif len(found) > 1:
         problems.append(f"{len(found)} initiatives are called “{title}”: rename one first.")
     try:
-        year = int(Decimal(row[at["year"]]))
+        year = int(Decimal(row["year"]))
     except (InvalidOperation, ValueError):
         year = 0
     if not FIRST_YEAR <= year <= LAST_YEAR:
         problems.append(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}.")
-    kind = KINDS.get(row[at["kind"]].lower())
+    kind = KINDS.get(row["kind"].lower())
     if kind is None:
         problems.append("the kind must be one-off or running.")
     try:
-        amount = Decimal(row[at["amount"]].replace(",", ""))
+        amount = Decimal(row["amount"].replace(",", ""))
     except InvalidOperation:
         amount = Decimal(0)
     if not amount.is_finite() or not Decimal("0.01") <= amount <= MAX_MONEY:
         problems.append(f"the amount must be between 0.01 and {MAX_MONEY:,.0f}.")
     elif amount != amount.quantize(Decimal("0.01")):
         problems.append("the amount has more than two decimals.")
-    description = row[at["description"]]
+    description = row["description"]
     if not description:
         problems.append("the description is missing.")
     elif len(description) > 200:

@@ -330,7 +330,7 @@ def envelope_set(request: HtmxHttpRequest) -> HttpResponse:
         form.instance.set_by = request.user
         if form.save() is not None:
             messages.success(request, f"The {year} security budget is set.")
-            return redirect(f"{reverse('business_cases:budget')}?year={year}")
+            return _to_budget(year)
     return _budget_with(request, year, envelope_form=form)
 
 
@@ -342,7 +342,7 @@ def spend_add(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_valid():
         form.save()
         messages.success(request, "Spend recorded.")
-        return redirect(f"{reverse('business_cases:budget')}?year={year}")
+        return _to_budget(year)
     return _budget_with(request, year, spend_form=form)
 
 
@@ -366,7 +366,7 @@ def spend_import(request: HtmxHttpRequest) -> HttpResponse:
         f"{result.created} spend line{'s' if result.created != 1 else ''} imported"
         + (f"; {result.unchanged} already recorded, left alone." if result.unchanged else "."),
     )
-    return redirect(f"{reverse('business_cases:budget')}?year={year}")
+    return _to_budget(year)
 
 
 @require_GET
@@ -375,6 +375,10 @@ def spend_template(request: HtmxHttpRequest) -> HttpResponse:
     response = HttpResponse(spend_import_rows.TEMPLATE, content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="spend-template.csv"'
     return response
+
+
+def _to_budget(year: int) -> HttpResponse:
+    return redirect(f"{reverse('business_cases:budget')}?year={year}")
 
 
 def _budget_with(request: HtmxHttpRequest, year: int, **forms_: object) -> HttpResponse:
