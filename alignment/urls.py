@@ -15,10 +15,20 @@ from alignment.views import matrix as matrix_views
 from alignment.views import outbox as outbox_views
 from alignment.views import reports as report_views
 from alignment.views import reviews as review_views
+from alignment.views import transfer as transfer_views
 
 app_name = "alignment"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # --- the whole programme out and in (alignment/views/transfer.py) ---
+    path("programme/transfer/", transfer_views.transfer, name="transfer"),
+    path("programme/transfer/export/", transfer_views.transfer_export, name="transfer-export"),
+    path(
+        "programme/transfer/<slug:token>/",
+        transfer_views.transfer_preview,
+        name="transfer-preview",
+    ),
+    # --- end transfer ---
     # --- matrix, heatmap and links (alignment/views/matrix.py) ---
     path("alignment/matrix/", matrix_views.matrix_index, name="matrix-index"),
     path("alignment/matrix/<slug:slug>/", matrix_views.matrix, name="matrix"),

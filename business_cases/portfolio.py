@@ -98,6 +98,13 @@ def _group_key(case_id: int) -> str:
     return f"business_cases:figures:{case_id // CACHE_GROUP}"
 
 
+def forget_all() -> None:
+    """Drop every case's cached figures: after writes that keep a case's stamp while its
+    lines change (a programme import writes rows as the file has them, stamps included)."""
+    ids = BusinessCase.objects.values_list("pk", flat=True)
+    cache.delete_many(list({_group_key(pk) for pk in ids}))
+
+
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):

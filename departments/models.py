@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from departments import documents, roles
+from departments.portable import portable_id
 from departments.versioning import save_versioned
 
 if TYPE_CHECKING:
@@ -229,6 +230,7 @@ class GoalQuerySet(models.QuerySet["Goal"]):
 
 
 class Goal(models.Model):
+    uid = portable_id()
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
@@ -343,6 +345,7 @@ def not_in_the_future(day: dt.date) -> None:
 
 
 class CheckIn(models.Model):
+    uid = portable_id()
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="checkins")
     date = models.DateField(default=timezone.localdate, validators=[not_in_the_future])
     value = models.DecimalField(max_digits=14, decimal_places=2)
@@ -384,6 +387,7 @@ class ProcessDocumentQuerySet(models.QuerySet["ProcessDocument"]):
 
 
 class ProcessDocument(models.Model):
+    uid = portable_id()
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=200)
     file = models.FileField(upload_to=document_upload_to)

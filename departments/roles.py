@@ -70,6 +70,11 @@ def is_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
+def may_transfer_programme(user: AnyUser) -> bool:
+    """Export the whole programme, or import one: the security team and administrators."""
+    return is_ciso(user) or is_admin(user)
+
+
 def reads_everything(user: AnyUser) -> bool:
     """Security team, executives and administrators see every department."""
     return is_ciso(user) or is_executive(user) or is_admin(user)

@@ -319,6 +319,13 @@ BUSY_CALENDAR_MAX_BYTES = env.int("BUSY_CALENDAR_MAX_BYTES", default=2 * 1024 * 
 if BUSY_CALENDAR_TIMEOUT <= 0 or BUSY_CALENDAR_MAX_BYTES <= 0:
     raise ImproperlyConfigured("BUSY_CALENDAR_TIMEOUT and BUSY_CALENDAR_MAX_BYTES are positive.")
 
+# A programme export read by `import_programme` (alignment/portability/) is refused past
+# this size; it unpacks to at most four times as much. The page takes files up to the
+# upload limit (departments/uploads.py); larger ones go through the command.
+PROGRAMME_IMPORT_MAX_BYTES = env.int("PROGRAMME_IMPORT_MAX_BYTES", default=512 * 1024 * 1024)
+if PROGRAMME_IMPORT_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("PROGRAMME_IMPORT_MAX_BYTES is positive.")
+
 # --- Security --------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -28,6 +28,7 @@ from alignment.models.impact import ImpactAssessment
 from alignment.models.links import AlignmentLink
 from departments import roles
 from departments.models import TEXT_MAX_LENGTH, Department
+from departments.portable import portable_id
 from departments.text import validate_single_line
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
 
 class Commitment(models.Model):
+    uid = portable_id()
     title = models.CharField("what", max_length=TITLE_MAX_LENGTH, validators=[validate_single_line])
     detail = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="commitments")
@@ -251,6 +253,7 @@ class SupportRequestQuerySet(models.QuerySet["SupportRequest"]):
 
 
 class SupportRequest(models.Model):
+    uid = portable_id()
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, related_name="support_requests"
     )

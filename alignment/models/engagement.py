@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alignment.models.impact import ImpactAssessment
 from departments.models import TEXT_MAX_LENGTH, Department
+from departments.portable import portable_id
 
 
 class Engagement(models.IntegerChoices):
@@ -46,6 +47,7 @@ class StakeholderReading(models.Model):
     """One dated reading of one leader: where they stand, where we want them, how much
     they weigh (influence) and care (interest)."""
 
+    uid = portable_id()
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engagement_readings"
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from business_cases.models.fields import MAX_MONEY, ZERO, between, money_field, single_line
+from departments.portable import portable_id
 from objectives.models import Initiative
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -111,6 +112,7 @@ class SpendKind(models.TextChoices):
 class Spend(models.Model):
     """Money actually spent on an initiative, as the invoices say."""
 
+    uid = portable_id()
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="spend")
     year = year_field()
     kind = models.CharField(max_length=10, choices=SpendKind.choices, default=SpendKind.RUNNING)

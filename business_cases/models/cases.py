@@ -28,6 +28,7 @@ from business_cases.models.fields import (
 from business_cases.models.lines import CostLine, UserImpactEffect, case_inputs
 from departments import roles
 from departments.models import Goal
+from departments.portable import portable_id
 from objectives.models import Initiative
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class BusinessCaseQuerySet(models.QuerySet["BusinessCase"]):
 
 
 class BusinessCase(models.Model):
+    uid = portable_id()
     initiative = models.ForeignKey(
         Initiative, on_delete=models.PROTECT, related_name="business_cases"
     )

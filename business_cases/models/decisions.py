@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from business_cases.models.fields import MAX_TEXT
+from departments.portable import portable_id
 
 
 class Outcome(models.TextChoices):
@@ -19,6 +20,7 @@ class Outcome(models.TextChoices):
 class CaseDecision(models.Model):
     """An executive's decision on one revision of a case, with the figures it saw."""
 
+    uid = portable_id()
     case = models.ForeignKey(
         "business_cases.BusinessCase", on_delete=models.CASCADE, related_name="decisions"
     )

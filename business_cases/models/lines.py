@@ -24,12 +24,15 @@ from business_cases.models.fields import (
     single_line,
 )
 from departments.models import Department
+from departments.portable import portable_id
 
 
 class Line(models.Model):
     """A row of a case. Its rules are database constraints, and its forms say the same
     rules in words; Django would also check each constraint in Python with one query per
     constraint per row, which would make the editor's queries grow with its lines."""
+
+    uid = portable_id()
 
     class Meta:
         abstract = True

@@ -328,9 +328,9 @@ def discard(user_id: int, stored: Stored) -> None:
     default_storage.delete(_path(user_id, stored.token, stored.layout.kind, stored.extension))
 
 
-def sweep(user_id: int) -> None:
-    """Forget this user's uploads that waited longer than KEPT_FOR."""
-    folder = f"{FOLDER}/{user_id}"
+def sweep(user_id: int, under: str = FOLDER) -> None:
+    """Forget this user's uploads (kept in `under`) that waited longer than KEPT_FOR."""
+    folder = f"{under}/{user_id}"
     try:
         _, names = default_storage.listdir(folder)
     except FileNotFoundError:

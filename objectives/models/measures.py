@@ -25,6 +25,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import roles
 from departments.models import TEXT_MAX_LENGTH, Direction, not_in_the_future
+from departments.portable import portable_id
 from objectives.models.programme import SecurityObjective
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ class MeasureQuerySet(models.QuerySet["Measure"]):
 
 
 class Measure(models.Model):
+    uid = portable_id()
     objective = models.ForeignKey(
         SecurityObjective, on_delete=models.CASCADE, related_name="measures"
     )

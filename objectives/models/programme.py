@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import roles
 from departments.models import TEXT_MAX_LENGTH
+from departments.portable import portable_id
 
 if TYPE_CHECKING:
     from departments.roles import AnyUser
@@ -216,6 +217,7 @@ class InitiativeQuerySet(ReviewedOnScheduleQuerySet["Initiative"]):
 
 
 class Initiative(ReviewedOnSchedule):
+    uid = portable_id()
     objective = models.ForeignKey(
         SecurityObjective, on_delete=models.PROTECT, related_name="initiatives"
     )

@@ -17,12 +17,14 @@ from simple_history.models import HistoricalRecords
 from alignment.meetings.models.series import Occurrence, SeriesAttendee, may_take_notes
 from alignment.models import ReviewItem
 from departments import roles
+from departments.portable import portable_id
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
 class Decision(models.Model):
+    uid = portable_id()
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="decisions")
     text = models.TextField()
     recorded_by = models.ForeignKey(
@@ -57,6 +59,7 @@ class ActionItem(models.Model):
     """Something to do, with an owner and a due date: from a meeting, or from a programme
     review's decision about one objective or initiative."""
 
+    uid = portable_id()
     occurrence = models.ForeignKey(
         Occurrence, null=True, blank=True, on_delete=models.CASCADE, related_name="action_items"
     )

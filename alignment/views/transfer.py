@@ -1,0 +1,95 @@
+"""The whole programme out and in, from the browser (the security team and
+administrators): download an export; upload one, see what it would do, import it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from alignment.forms.transfer import MergeForm, ProgrammeImportForm
+from alignment.portability import pending
+from alignment.portability.export import export_programme
+from alignment.portability.kinds import Refused
+from alignment.portability.restore import Plan, holds_a_programme, restore
+from departments import roles, uploads
+from departments.http import INVALID_FORM_STATUS, HtmxHttpRequest, form_status
+
+logger = logging.getLogger(__name__)
+
+
+def _require_transferrer(request: HtmxHttpRequest) -> None:
+    if not roles.may_transfer_programme(request.user):
+        raise PermissionDenied("Only the security team and administrators move the programme.")
+
+
+@require_http_methods(["GET", "POST"])
+def transfer(request: HtmxHttpRequest) -> HttpResponse:
+    """The export button, and the upload of an export to import."""
+    _require_transferrer(request)
+    is_post = request.method == "POST"
+    form = ProgrammeImportForm(request.POST, request.FILES) if is_post else ProgrammeImportForm()
+    if is_post and uploads.refusal(request):
+        form.errors["file"] = form.error_class([uploads.refusal(request)])
+    if is_post and form.is_valid():
+        token = pending.store(request.user.pk, form.content)
+        return redirect("alignment:transfer-preview", token=token)
+    return render(request, "alignment/transfer.html", {"form": form}, status=form_status(form))
+
+
+@require_POST
+def transfer_export(request: HtmxHttpRequest) -> HttpResponse:
+    _require_transferrer(request)
+    exported = export_programme()
+    logger.info("Programme exported by %s", request.user.username)
+    response = HttpResponse(exported.content, content_type="application/zip")
+    name = f"programme-{timezone.localdate().isoformat()}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def transfer_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """GET: what the upload would create, update and leave alone (a dry run; nothing is
+    kept). POST: import it, all of it in one transaction or nothing."""
+    _require_transferrer(request)
+    content = pending.load(request.user.pk, token)
+    if content is None:
+        messages.info(request, "That export was already imported or has expired: upload it again.")
+        return redirect("alignment:transfer")
+    accounts = roles.is_admin(request.user)
+    merging = holds_a_programme()
+    confirming = request.method == "POST"
+    form = MergeForm(request.POST if confirming else None)
+    error = ""
+    try:
+        if confirming and form.is_valid():
+            merge = form.cleaned_data["merge"] or not merging
+            plan = restore(content, merge=merge, dry_run=False, accounts=accounts)
+            pending.discard(request.user.pk, token)
+            logger.info("Programme imported by %s", request.user.username)
+            messages.success(request, _summary(plan))
+            return redirect("home")
+    except Refused as refused:
+        error = str(refused)
+    try:
+        plan = restore(content, merge=True, dry_run=True, accounts=accounts)
+    except Refused as refused:
+        pending.discard(request.user.pk, token)
+        messages.error(request, str(refused))
+        return redirect("alignment:transfer")
+    context = {"plan": plan, "form": form, "merging": merging, "error": error}
+    status = INVALID_FORM_STATUS if error else 200
+    return render(request, "alignment/transfer_preview.html", context, status=status)
+
+
+def _summary(plan: Plan) -> str:
+    return (
+        f"Programme imported: {plan.created} rows created, {plan.updated} "
+        f"updated, {plan.unchanged} unchanged."
+    )
