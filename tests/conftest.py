@@ -8,11 +8,18 @@
 from __future__ import annotations
 
 import os
+from io import StringIO
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
 
+from alignment.portability.export import export_programme
+from alignment.portability.restore import restore
+from departments.models import Department, ProcessDocument
 from tests import factories
 
 # Extra request headers that make the test client's request an htmx one.
@@ -101,3 +108,44 @@ def dept_b(head_b: Any) -> Any:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+# --- the whole programme (tests of alignment/portability/) ---
+
+PDF = b"%PDF-1.4\n% a process document\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
+
+
+@pytest.fixture(scope="session")
+def demo_export(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> bytes:
+    """The demo organisation's export, seeded once for the session (seeding renders a
+    board pack and takes a while) in a transaction that is then rolled back."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", stdout=StringIO())
+        content = export_programme().content
+        transaction.set_rollback(True)
+    return content
+
+
+@pytest.fixture
+def programme(demo_export: bytes) -> ProcessDocument:
+    """The demo organisation, imported into this test's empty database, and a document."""
+    restore(demo_export, merge=False, dry_run=False)
+    finance = Department.objects.get(slug="finance")
+    document = ProcessDocument(
+        department=finance,
+        title="Month-end close",
+        original_name="close.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=finance.head,
+    )
+    document.file.save("close.pdf", ContentFile(PDF), save=False)
+    document.save()
+    return document

@@ -23,8 +23,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,38 +33,9 @@ from alignment.portability.kinds import KINDS, Refused
 from alignment.portability.restore import restore
 from departments.models import Department, Goal, ProcessDocument
 from departments.roles import EXECUTIVE_GROUP, SECURITY_GROUP
+from tests.conftest import PDF
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n% a process document\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def demo_export(django_db_setup: None, django_db_blocker: Any) -> bytes:
-    """The demo organisation's export, seeded once for the module (seeding renders a
-    board pack and takes a while) in a transaction that is then rolled back."""
-    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        content = export_programme().content
-        transaction.set_rollback(True)
-    return content
-
-
-@pytest.fixture
-def programme(demo_export: bytes) -> ProcessDocument:
-    """The demo organisation, imported into this test's empty database, and a document."""
-    restore(demo_export, merge=False, dry_run=False)
-    finance = Department.objects.get(slug="finance")
-    document = ProcessDocument(
-        department=finance,
-        title="Month-end close",
-        original_name="close.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        uploaded_by=finance.head,
-    )
-    document.file.save("close.pdf", ContentFile(PDF), save=False)
-    document.save()
-    return document
 
 
 def members(content: bytes) -> dict[str, bytes]:
