@@ -37,8 +37,18 @@ class ProgrammeImportForm(forms.Form):
 
 
 class MergeForm(forms.Form):
+    """The confirmation of an import; into an instance that already holds a programme, it
+    must say to merge."""
+
     merge = forms.BooleanField(
         required=False,
         label="Merge into the programme already here",
         help_text="Rows with the same key are updated, the others added; nothing is deleted.",
     )
+
+    def __init__(self, *args: Any, required: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["merge"].required = required
+        self.fields["merge"].error_messages["required"] = (
+            "This instance already holds a programme: tick this box to merge the file into it."
+        )

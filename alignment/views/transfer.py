@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alignment.forms.transfer import MergeForm, ProgrammeImportForm
@@ -65,26 +66,32 @@ def transfer_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
     accounts = roles.is_admin(request.user)
     merging = holds_a_programme()
     confirming = request.method == "POST"
-    form = MergeForm(request.POST if confirming else None)
+    form = MergeForm(request.POST if confirming else None, required=merging)
     error = ""
-    try:
-        if confirming and form.is_valid():
-            merge = form.cleaned_data["merge"] or not merging
-            plan = restore(content, merge=merge, dry_run=False, accounts=accounts)
+    if confirming and form.is_valid():
+        try:
+            plan = restore(content, merge=merging, dry_run=False, accounts=accounts)
+        except Refused as refused:
+            error = str(refused)
+        else:
             pending.discard(request.user.pk, token)
             logger.info("Programme imported by %s", request.user.username)
             messages.success(request, _summary(plan))
             return redirect("home")
-    except Refused as refused:
-        error = str(refused)
     try:
         plan = restore(content, merge=True, dry_run=True, accounts=accounts)
     except Refused as refused:
         pending.discard(request.user.pk, token)
         messages.error(request, str(refused))
         return redirect("alignment:transfer")
-    context = {"plan": plan, "form": form, "merging": merging, "error": error}
-    status = INVALID_FORM_STATUS if error else 200
+    context = {
+        "plan": plan,
+        "form": form,
+        "merging": merging,
+        "error": error,
+        "exported_at": parse_datetime(str(plan.manifest.get("exported_at", ""))),
+    }
+    status = INVALID_FORM_STATUS if confirming else 200
     return render(request, "alignment/transfer_preview.html", context, status=status)
 
 

@@ -286,13 +286,27 @@ def test_the_security_team_exports_previews_and_imports_from_the_page(
     assert Goal.objects.filter(title="Changed here").exists()
 
     refused = client.post(upload["Location"], {})  # merging not confirmed
-    assert refused.status_code == 422 and b"confirm that you want to merge" in refused.content
+    assert refused.status_code == 422 and b"tick this box to merge" in refused.content
     assert Goal.objects.filter(title="Changed here").exists()
 
     done = client.post(upload["Location"], {"merge": "on"})
     assert done.status_code == 302
     assert not Goal.objects.filter(title="Changed here").exists()
     assert client.get(upload["Location"]).status_code == 302  # the upload is gone
+
+
+def test_a_file_that_changes_nothing_says_so_and_offers_no_import(
+    programme: ProcessDocument,
+) -> None:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="ciso"))
+    content = export_programme().content
+    upload = client.post(
+        reverse("alignment:transfer"), {"file": ContentFile(content, name="programme.zip")}
+    )
+    preview = client.get(upload["Location"])
+    assert b"Nothing would change" in preview.content
+    assert b'id="transfer-confirm"' not in preview.content
 
 
 def test_a_changed_file_is_refused_at_upload_with_its_reason(programme: ProcessDocument) -> None:
