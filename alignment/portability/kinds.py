@@ -198,22 +198,47 @@ def plain(value: Any) -> Any:
 
 
 def frozen(value: Any) -> Any:
-    """A key read from JSON (lists) as the tuples `Keys` holds."""
+    """A key read from JSON (lists) as the tuples `Keys` holds; Refused for what no key
+    is made of (an object)."""
     if isinstance(value, list):
         return tuple(frozen(v) for v in value)
+    if isinstance(value, dict):
+        raise Refused("The file names a row by something that is not a key: it is not an export.")
     return value
 
 
 def checked(f: models.Field[Any, Any], value: Any, where: str) -> Any:
     """A file's value as the field's Python value, or Refused saying where it is wrong."""
+    _storable(value, f, where)
     try:
         python = f.to_python(value)
         if python not in f.empty_values:
             f.run_validators(python)
+        if isinstance(python, str) and f.max_length and len(python) > f.max_length:
+            # A text field's limit, which Django checks in forms only.
+            raise ValidationError(f"at most {f.max_length} characters")
         return python
     except (ValidationError, TypeError, ValueError, ArithmeticError) as error:
         text = "; ".join(getattr(error, "messages", [str(error)]))
         raise Refused(f"{where}: “{f.name}” is not valid ({text}).") from error
+
+
+def _storable(value: Any, f: models.Field[Any, Any], where: str) -> None:
+    """Text every database stores: UTF-8 without NUL characters, in JSON values too."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, f, where)
+            _storable(item, f, where)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item, f, where)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise Refused(f"{where}: “{f.name}” holds text that is not UTF-8.") from error
+        if "\x00" in value:
+            raise Refused(f"{where}: “{f.name}” holds a NUL character.")
 
 
 def digest(content: bytes) -> str:

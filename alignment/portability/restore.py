@@ -230,7 +230,9 @@ class _Run:
     def _value(self, f: models.Field[Any, Any], value: Any, where: str) -> Any:
         """A file's value in the form `rows.read` gives the instance's own (to compare)."""
         if value is None:
-            return None
+            if f.null or isinstance(f, FILE_FIELDS):  # a file field's None: no file
+                return None
+            raise Refused(f"{where}: “{f.name}” cannot be empty.")
         if isinstance(f, models.ForeignKey):
             return self._target(f, value, where)
         if isinstance(f, FILE_FIELDS):
