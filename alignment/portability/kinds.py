@@ -120,6 +120,27 @@ KINDS: tuple[Kind, ...] = (
     _kind("alignment.boardpack", "number"),
 )
 BY_LABEL = {kind.label: kind for kind in KINDS}
+# The rows of the four apps that are not the programme, and why (a new model must be
+# placed in KINDS or here: tests/alignment/test_programme_transfer.py checks).
+LEFT_OUT = {
+    "alignment.apitoken": "a secret",
+    "alignment.busycalendar": "fetched again from the person's own calendar",
+    "alignment.notice": "an in-app notice, delivered where it was raised",
+    **{
+        f"alignment.{outbox}": "an email queued or sent here, not the programme"
+        for outbox in (
+            "actionreminder",
+            "caseemail",
+            "digestmessage",
+            "invitemessage",
+            "minutesmessage",
+            "noticeemail",
+            "passwordresetemail",
+            "programmeemail",
+            "reminder",
+        )
+    },
+}
 # People and their roles are not "a programme": an instance where only they exist (the
 # administrator who will run the import, say) counts as empty.
 PEOPLE = frozenset({"auth.group", "auth.user", "alignment.userprofile"})

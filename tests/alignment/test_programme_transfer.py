@@ -331,3 +331,19 @@ def test_nobody_else_exports_or_imports(who: str, request: pytest.FixtureRequest
     assert client.post(reverse("alignment:transfer-export")).status_code == 403
     token = "0" * 32
     assert client.get(reverse("alignment:transfer-preview", args=[token])).status_code == 403
+
+
+def test_every_model_of_the_programme_travels_or_is_left_out_for_a_reason() -> None:
+    from django.apps import apps
+
+    from alignment.portability.kinds import LEFT_OUT
+
+    models = {
+        model._meta.label_lower
+        for app in ("departments", "objectives", "business_cases", "alignment")
+        for model in apps.get_app_config(app).get_models()
+        if not model.__name__.startswith("Historical")
+    }
+    travelling = {kind.label for kind in KINDS}
+    assert models - travelling - set(LEFT_OUT) == set()
+    assert set(LEFT_OUT) <= models
