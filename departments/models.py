@@ -114,6 +114,7 @@ class BudgetProposal(models.Model):
     the other side to agree to (departments/budgets.py). Never edited: a new proposal
     supersedes the open one, so the list is the negotiation's history."""
 
+    uid = portable_id()
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, related_name="budget_proposals"
     )

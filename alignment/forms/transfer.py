@@ -29,7 +29,7 @@ class ProgrammeImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         content = upload.read()
         try:
-            archive.read(content)  # refused at once when damaged, changed or too new
+            archive.read(content, max_bytes=MAX_UPLOAD_BYTES)  # damaged, changed, too new…
         except Refused as refused:
             raise forms.ValidationError(str(refused)) from refused
         self.content = content

@@ -74,28 +74,30 @@ def write(data: dict[str, Any], blobs: dict[str, bytes], rows: dict[str, int]) -
     return body + digest(body).encode()
 
 
-def read(content: bytes) -> Contents:
+def read(content: bytes, *, max_bytes: int | None = None) -> Contents:
     """The archive's contents, checked; Refused (nothing read) when it is not a whole,
-    unchanged export of a version this instance reads."""
-    limit = settings.PROGRAMME_IMPORT_MAX_BYTES
+    unchanged export of a version this instance reads, or is larger than `max_bytes`
+    (the setting by default) or would unpack past four times that."""
+    limit = max_bytes or settings.PROGRAMME_IMPORT_MAX_BYTES
     if len(content) > limit:
         raise Refused(f"The file is larger than {limit // (1024 * 1024)} MB, the most accepted.")
+    # The seal first: it needs only the bytes, so nothing of a changed file is unpacked.
+    body, seal = content[:-SEAL_LENGTH], content[-SEAL_LENGTH:]
+    if body[-len(SEAL) :] != SEAL or seal != digest(body).encode("ascii"):
+        raise Refused(
+            "The file is damaged, cut short or was changed after it was exported (it does "
+            "not end with the checksum of its contents), or it is not a programme export. "
+            "Nothing was imported."
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
+    except Exception as error:  # whatever zipfile makes of bytes from outside
         raise Refused(
-            "This is not a complete programme export: it cannot be opened as a ZIP archive "
-            "(it may have been cut short). Nothing was imported."
+            "This is not a programme export: it cannot be opened as a ZIP archive. "
+            "Nothing was imported."
         ) from error
     with archive:
         manifest = _manifest(archive)
-        if content[-SEAL_LENGTH - len(SEAL) : -SEAL_LENGTH] != SEAL or content[
-            -SEAL_LENGTH:
-        ] != digest(content[:-SEAL_LENGTH]).encode("ascii"):
-            raise Refused(
-                "The file is damaged or was changed after it was exported (its checksum "
-                "does not match). Nothing was imported."
-            )
         members = _members(archive, manifest, limit)
     data = _json(members.pop(DATA), DATA)
     if data.get("format") != FORMAT or data.get("version") != manifest["version"]:
@@ -154,14 +156,14 @@ def _members(archive: zipfile.ZipFile, manifest: dict[str, Any], limit: int) -> 
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+    except Exception as error:  # zlib, lzma, an encrypted member, an unknown method…
         raise Refused(f"{info.filename} cannot be read from the archive: it is damaged.") from error
 
 
 def _json(content: bytes, name: str) -> dict[str, Any]:
     try:
         value = json.loads(content)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise Refused(f"{name} in the archive is not valid JSON.") from error
     if not isinstance(value, dict):
         raise Refused(f"{name} in the archive is not what an export writes.")

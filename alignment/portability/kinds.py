@@ -82,14 +82,14 @@ KINDS: tuple[Kind, ...] = (
         exclude=["password", "last_login", "is_superuser", "is_staff", "user_permissions"],
     ),
     _kind("departments.department", "slug"),
-    _kind("departments.budgetproposal", "department"),
+    _kind("departments.budgetproposal", UID),
     _kind("departments.goal", UID),
     _kind("departments.checkin", UID),
     _kind("departments.processdocument", UID),
     _kind("objectives.securityobjective", "title"),
     _kind("objectives.initiative", UID),
     _kind("objectives.measure", UID),
-    _kind("objectives.sample", "measure", "period"),
+    _kind("objectives.sample", UID),
     _kind("business_cases.loadedrate", "department"),
     _kind("business_cases.budgetenvelope", "year"),
     _kind("business_cases.businesscase", UID),
@@ -218,14 +218,37 @@ def plain(value: Any) -> Any:
     return value
 
 
-def frozen(value: Any) -> Any:
+JSON_DEPTH = 64
+KEY_DEPTH = 8  # a key names a row by keys of other rows: an occurrence's is three deep
+
+
+def frozen(value: Any, depth: int = 0) -> Any:
     """A key read from JSON (lists) as the tuples `Keys` holds; Refused for what no key
-    is made of (an object)."""
-    if isinstance(value, list):
-        return tuple(frozen(v) for v in value)
-    if isinstance(value, dict):
+    is made of (an object, or lists nested deeper than any key)."""
+    if depth > KEY_DEPTH or isinstance(value, dict):
         raise Refused("The file names a row by something that is not a key: it is not an export.")
+    if isinstance(value, list):
+        return tuple(frozen(v, depth + 1) for v in value)
     return value
+
+
+def normal_key(model: type[models.Model], value: Any, where: str) -> Key:
+    """A key from a file written the way `Keys` writes this instance's own (a UUID in
+    lower case, a time in UTC, a number as a number), so that it finds its row."""
+    kind = BY_LABEL[model._meta.label_lower]
+    key = frozen(value)
+    if not isinstance(key, tuple) or len(key) != len(kind.key):
+        raise Refused(f"{where}: a reference is not a key of {kind.name}.")
+    parts: list[Any] = []
+    for name, part in zip(kind.key, key, strict=True):
+        f = field_of(model, name)
+        if part is None:
+            parts.append(None)
+        elif isinstance(f, models.ForeignKey):
+            parts.append(normal_key(f.related_model, part, where))  # type: ignore[arg-type]
+        else:
+            parts.append(plain(checked(f, part, where)))
+    return tuple(parts)
 
 
 def checked(f: models.Field[Any, Any], value: Any, where: str) -> Any:
@@ -244,15 +267,18 @@ def checked(f: models.Field[Any, Any], value: Any, where: str) -> Any:
         raise Refused(f"{where}: “{f.name}” is not valid ({text}).") from error
 
 
-def _storable(value: Any, f: models.Field[Any, Any], where: str) -> None:
-    """Text every database stores: UTF-8 without NUL characters, in JSON values too."""
+def _storable(value: Any, f: models.Field[Any, Any], where: str, depth: int = 0) -> None:
+    """Text every database stores: UTF-8 without NUL characters, in JSON values too, and
+    JSON no deeper than the app ever writes."""
+    if depth > JSON_DEPTH:
+        raise Refused(f"{where}: “{f.name}” is nested deeper than anything this app writes.")
     if isinstance(value, dict):
         for key, item in value.items():
-            _storable(key, f, where)
-            _storable(item, f, where)
+            _storable(key, f, where, depth + 1)
+            _storable(item, f, where, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            _storable(item, f, where)
+            _storable(item, f, where, depth + 1)
     elif isinstance(value, str):
         try:
             value.encode("utf-8")

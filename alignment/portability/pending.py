@@ -8,6 +8,7 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from departments.onboarding import files
 
@@ -29,9 +30,13 @@ def store(user_id: int, content: bytes) -> str:
 def load(user_id: int, token: str) -> bytes | None:
     """The export this user uploaded under `token`; None if it is not theirs, was
     imported already, expired, or never was."""
-    if not TOKEN.match(token) or not default_storage.exists(_path(user_id, token)):
+    path = _path(user_id, token)
+    if not TOKEN.match(token) or not default_storage.exists(path):
         return None
-    with default_storage.open(_path(user_id, token), "rb") as handle:
+    if default_storage.get_modified_time(path) < timezone.now() - files.KEPT_FOR:
+        default_storage.delete(path)
+        return None
+    with default_storage.open(path, "rb") as handle:
         content: bytes = handle.read()
     return content
 

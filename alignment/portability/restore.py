@@ -10,6 +10,7 @@ only when the import is asked to merge.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,14 +35,17 @@ from alignment.portability.kinds import (
     checked,
     deferred,
     field_of,
-    frozen,
+    normal_key,
     plain,
     through_of,
 )
 from business_cases import portfolio
 
+logger = logging.getLogger(__name__)
 BATCH = 500
 USERS = "auth.user"
+# What an import by the security team leaves alone when it exists (see `restore`).
+ACCOUNTS = frozenset({USERS, "alignment.userprofile"})
 
 
 @dataclass
@@ -86,33 +90,58 @@ def holds_a_programme() -> bool:
     )
 
 
-def restore(content: bytes, *, merge: bool, dry_run: bool, accounts: bool = True) -> Plan:
+def restore(
+    content: bytes,
+    *,
+    merge: bool,
+    dry_run: bool,
+    accounts: bool = True,
+    max_bytes: int | None = None,
+) -> Plan:
     """Preview (`dry_run`) or import an export; Refused, with nothing changed, when the
     file is not a whole, unchanged export, or a row of it cannot go in.
 
     Without `accounts` (an import by the security team rather than an administrator),
-    people in the file are added but existing accounts are left as they are, and nobody's
-    roles change: a file must not move an account's email (its password reset) or make
-    someone an executive."""
-    contents = archive.read(content)
+    the instance must hold no programme yet, people in the file are added but existing
+    accounts are left as they are, and nobody's roles change: a file must not move an
+    account's email (its password reset), make someone an executive, or rewrite the
+    decisions and approvals of a programme already here."""
+    contents = archive.read(content, max_bytes=max_bytes)
     incoming = _parse(contents.data)
     run = _Run(contents.blobs, dry_run=dry_run, accounts=accounts)
     try:
         with transaction.atomic():
-            if not merge and holds_a_programme():
+            here = holds_a_programme()
+            if here and not accounts:
+                raise Refused(
+                    "This instance already holds a programme: only an administrator may merge "
+                    "a file into it (a file can carry decisions and approvals in anyone's "
+                    "name). Nothing was imported."
+                )
+            if here and not merge:
                 raise Refused(
                     "This instance already holds a programme. Importing would merge the file "
                     "into it (rows with the same key updated, the others added, nothing "
                     "deleted): confirm that you want to merge."
                 )
-            plan = run.all(contents.manifest, incoming)
+            try:
+                plan = run.all(contents.manifest, incoming)
+            except (Refused, DatabaseError):
+                raise
+            except Exception as error:
+                # The file is input from outside: what it makes go wrong refuses it.
+                logger.exception("Programme import failed")
+                raise Refused(
+                    "The file could not be imported (the error is in the server's log). "
+                    "Nothing was imported."
+                ) from error
             if dry_run:
                 transaction.set_rollback(True)
+            else:
+                transaction.on_commit(run.after_commit)
     except BaseException:
         run.discard_written()
         raise
-    if not dry_run:
-        run.after_commit()
     return plan
 
 
@@ -134,9 +163,9 @@ def _parse(data: dict[str, Any]) -> dict[str, dict[Key, dict[str, Any]]]:
         for number, row in enumerate(entry["rows"], start=1):
             if not (isinstance(row, list) and len(row) == 2 and isinstance(row[1], dict)):
                 raise Refused(f"{kind.name}, row {number}: not a row as an export writes it.")
-            key = frozen(row[0])
-            if not isinstance(key, tuple) or len(key) != len(kind.key) or key in rows_of:
-                raise Refused(f"{kind.name}, row {number}: its key is missing or repeated.")
+            key = normal_key(kind.model, row[0], f"{kind.name}, row {number}")
+            if key in rows_of:
+                raise Refused(f"{kind.name}, row {number}: its key is repeated.")
             unknown = set(row[1]) - allowed
             if unknown:
                 raise Refused(f"{kind.name}, row {number}: unknown field {sorted(unknown)[0]!r}.")
@@ -212,8 +241,8 @@ class _Run:
                 self.created.setdefault(kind.label, set()).add(key)
                 continue
             changed = {n: v for n, v in values.items() if here[key].get(n) != v}
-            if changed and (self.accounts or kind.label != USERS):
-                update = model(pk=pk)
+            if changed and (self.accounts or kind.label not in ACCOUNTS):
+                update = model._default_manager.get(pk=pk)  # what names its files
                 for name, value in changed.items():
                     self._assign(update, field_of(model, name), value, replacing=True)
                 names = [field_of(model, n).attname for n in changed]
@@ -247,8 +276,8 @@ class _Run:
         return plain(python)
 
     def _target(self, f: models.ForeignKey[Any, Any], value: Any, where: str) -> Key:
-        key = frozen(value)
-        if not isinstance(key, tuple) or self.keys.pk_of(f.related_model, key) is None:  # type: ignore[arg-type]
+        key = normal_key(f.related_model, value, where)  # type: ignore[arg-type]
+        if self.keys.pk_of(f.related_model, key) is None:  # type: ignore[arg-type]
             raise Refused(f"{where}: “{f.name}” names a row that is neither in the file nor here.")
         return key
 
@@ -262,6 +291,13 @@ class _Run:
             else:
                 values[name] = checked(f, part, where)
         return values
+
+    def _own(self, model: type[models.Model], key: Key) -> Any:
+        """The row of the file's own key, written by the first pass."""
+        pk = self.keys.pk_of(model, key)
+        if pk is None:
+            raise Refused(f"{model._meta.verbose_name} {_shown(key)} could not be written.")
+        return pk
 
     def _pk(self, f: models.ForeignKey[Any, Any], key: Key) -> Any:
         return self.keys.pk_of(f.related_model, key)  # type: ignore[arg-type]
@@ -310,15 +346,15 @@ class _Run:
         for key, row in rows_of.items():
             where = f"{kind.name} {_shown(key)}"
             wanted = {f: self._value(f, row[f.name], where) for f in later if f.name in row}
-            changed = {f: v for f, v in wanted.items() if here[key].get(f.name) != v}
+            changed = {f: v for f, v in wanted.items() if here.get(key, {}).get(f.name) != v}
             if changed:
-                model._default_manager.filter(pk=self.keys.pk_of(model, key)).update(
+                model._default_manager.filter(pk=self._own(model, key)).update(
                     **{f.attname: None if v is None else self._pk(f, v) for f, v in changed.items()}
                 )
                 self.updated.setdefault(kind.label, set()).add(key)
 
     def _many(self, kind: Kind, rows_of: dict[Key, dict[str, Any]]) -> None:
-        if kind.label == USERS and not self.accounts:
+        if kind.label in ACCOUNTS and not self.accounts:
             return  # roles: see `restore`
         model = kind.model
         for many in kind.many():
@@ -335,13 +371,14 @@ class _Run:
                     raise Refused(f"{where}: “{many.name}” is not a list.")
                 wanted = set()
                 for part in row[many.name]:
-                    found = self.keys.pk_of(many.related_model, frozen(part))  # type: ignore[arg-type]
+                    theirs = normal_key(many.related_model, part, where)  # type: ignore[arg-type]
+                    found = self.keys.pk_of(many.related_model, theirs)  # type: ignore[arg-type]
                     if found is None:
                         raise Refused(
                             f"{where}: “{many.name}” names a row not in the file nor here."
                         )
                     wanted.add(found)
-                pk = self.keys.pk_of(model, key)
+                pk = self._own(model, key)
                 if wanted != current.get(pk, set()):
                     through._default_manager.filter(**{source: pk}).delete()
                     through._default_manager.bulk_create(

@@ -3,6 +3,7 @@ administrators): download an export; upload one, see what it would do, import it
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.contrib import messages
@@ -20,8 +21,11 @@ from alignment.portability.kinds import Refused
 from alignment.portability.restore import Plan, holds_a_programme, restore
 from departments import roles, uploads
 from departments.http import INVALID_FORM_STATUS, HtmxHttpRequest, form_status
+from departments.uploads import MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
+# Uploaded here: at most the upload limit, unpacking to at most four times that.
+WEB_MAX = MAX_UPLOAD_BYTES
 
 
 def _require_transferrer(request: HtmxHttpRequest) -> None:
@@ -70,7 +74,9 @@ def transfer_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
     error = ""
     if confirming and form.is_valid():
         try:
-            plan = restore(content, merge=merging, dry_run=False, accounts=accounts)
+            plan = restore(
+                content, merge=merging, dry_run=False, accounts=accounts, max_bytes=WEB_MAX
+            )
         except Refused as refused:
             error = str(refused)
         else:
@@ -79,7 +85,7 @@ def transfer_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
             messages.success(request, _summary(plan))
             return redirect("home")
     try:
-        plan = restore(content, merge=True, dry_run=True, accounts=accounts)
+        plan = restore(content, merge=True, dry_run=True, accounts=accounts, max_bytes=WEB_MAX)
     except Refused as refused:
         pending.discard(request.user.pk, token)
         messages.error(request, str(refused))
@@ -89,10 +95,18 @@ def transfer_preview(request: HtmxHttpRequest, token: str) -> HttpResponse:
         "form": form,
         "merging": merging,
         "error": error,
-        "exported_at": parse_datetime(str(plan.manifest.get("exported_at", ""))),
+        "exported_at": _exported_at(plan),
     }
     status = INVALID_FORM_STATUS if confirming else 200
     return render(request, "alignment/transfer_preview.html", context, status=status)
+
+
+def _exported_at(plan: Plan) -> dt.datetime | None:
+    """When the file says it was written (the manifest is the file's word: any text)."""
+    try:
+        return parse_datetime(str(plan.manifest.get("exported_at", "")))
+    except ValueError:
+        return None
 
 
 def _summary(plan: Plan) -> str:

@@ -282,6 +282,7 @@ def get_measure_for(user: AnyUser, pk: int, *, write: bool = False) -> Measure:
 class Sample(models.Model):
     """One dated value of a measure. Computed samples are one per measure and period."""
 
+    uid = portable_id()
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="samples")
     date = models.DateField(default=timezone.localdate, validators=[not_in_the_future])
     period = models.DateField(help_text="The first day of the cadence period of `date`.")
