@@ -19,6 +19,7 @@ from django.test import override_settings
 
 from alignment.portability.export import export_programme
 from alignment.portability.restore import restore
+from business_cases.models.rates import FALLBACK_HOURLY_RATE, LoadedRate
 from departments.models import Department, ProcessDocument
 from tests import factories
 
@@ -135,7 +136,14 @@ def demo_export(
 
 @pytest.fixture
 def programme(demo_export: bytes) -> ProcessDocument:
-    """The demo organisation, imported into this test's empty database, and a document."""
+    """The demo organisation, imported into this test's empty database, and a document.
+
+    The database is first what a migrated instance is: a test that flushes the tables
+    (transactional tests) also removes the default loaded rate the migrations give, which
+    a new instance has, so that a round trip would find one more row on its way back."""
+    LoadedRate.objects.get_or_create(
+        department=None, defaults={"hourly_rate": FALLBACK_HOURLY_RATE}
+    )
     restore(demo_export, merge=False, dry_run=False)
     finance = Department.objects.get(slug="finance")
     document = ProcessDocument(
