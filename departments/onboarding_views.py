@@ -29,9 +29,7 @@ def onboarding_upload(request: HtmxHttpRequest) -> HttpResponse:
     """Upload a file of departments or goals; a file that can be read goes to its preview."""
     _require_onboarder(request)
     is_post = request.method == "POST"
-    form = OnboardingForm(request.POST, request.FILES) if is_post else OnboardingForm()
-    if is_post and uploads.refusal(request):
-        form.errors["file"] = form.error_class([uploads.refusal(request)])
+    form = uploads.upload_form(request, OnboardingForm)
     if is_post and form.is_valid():
         token = files.store(request.user.pk, form.layout, form.extension, form.content)
         return redirect("departments:onboarding-preview", token=token)

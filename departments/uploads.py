@@ -8,6 +8,9 @@ form then finds no file, and `refusal(request)` says why.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from django import forms
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 
@@ -16,6 +19,7 @@ from departments.documents import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_LABEL
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES + 64 * 1024
 TOO_LARGE = f"The file is larger than {MAX_DOCUMENT_LABEL}."
 _REFUSED = "_mom_upload_refused"
+_Form = TypeVar("_Form", bound=forms.BaseForm)
 
 
 class SizeLimitHandler(FileUploadHandler):
@@ -59,3 +63,16 @@ class SizeLimitHandler(FileUploadHandler):
 def refusal(request: HttpRequest) -> str:
     """Why the upload of this request was stopped ("" if it was not)."""
     return str(getattr(request, _REFUSED, ""))
+
+
+def upload_form(request: HttpRequest, form_class: type[_Form], **kwargs: Any) -> _Form:
+    """The form of an upload page: empty on GET; on POST bound to the data and files,
+    and, when the upload was stopped at the limit, saying so on its file field (not
+    "this field is required")."""
+    if request.method != "POST":
+        return form_class(**kwargs)
+    form = form_class(request.POST, request.FILES, **kwargs)
+    reason = refusal(request)
+    if reason:
+        form.errors["file"] = form.error_class([reason])
+    return form

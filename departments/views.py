@@ -238,11 +238,8 @@ def document_upload(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The head uploads a process document; a rejected file leaves no row and no file."""
     department = get_department_for(request.user, slug, write=True)
     is_post = request.method == "POST"
-    form = DocumentForm(request.POST, request.FILES) if is_post else DocumentForm()
+    form = uploads.upload_form(request, DocumentForm)
     uploaded = None
-    if is_post and uploads.refusal(request):
-        # The upload was stopped at the limit: say so, not "this field is required".
-        form.errors["file"] = form.error_class([uploads.refusal(request)])
     if is_post and form.is_valid():
         uploaded = store_document(
             form.save(commit=False), department=department, uploaded_by=request.user

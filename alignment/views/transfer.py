@@ -38,9 +38,7 @@ def transfer(request: HtmxHttpRequest) -> HttpResponse:
     """The export button, and the upload of an export to import."""
     _require_transferrer(request)
     is_post = request.method == "POST"
-    form = ProgrammeImportForm(request.POST, request.FILES) if is_post else ProgrammeImportForm()
-    if is_post and uploads.refusal(request):
-        form.errors["file"] = form.error_class([uploads.refusal(request)])
+    form = uploads.upload_form(request, ProgrammeImportForm)
     if is_post and form.is_valid():
         token = pending.store(request.user.pk, form.content)
         return redirect("alignment:transfer-preview", token=token)
