@@ -116,6 +116,14 @@ def is_postgres() -> bool:
 PDF = b"%PDF-1.4\n% a process document\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
+def _as_migrated() -> None:
+    """Make the database what a migrated instance is: a test that flushes the tables
+    (transactional tests) also removes the default loaded rate the migrations give."""
+    LoadedRate.objects.get_or_create(
+        department=None, defaults={"hourly_rate": FALLBACK_HOURLY_RATE}
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_export(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
@@ -128,6 +136,7 @@ def demo_export(
         override_settings(DEBUG=True, MEDIA_ROOT=media),
         transaction.atomic(),
     ):
+        _as_migrated()
         call_command("seed_demo", stdout=StringIO())
         content = export_programme().content
         transaction.set_rollback(True)
@@ -138,12 +147,9 @@ def demo_export(
 def programme(demo_export: bytes) -> ProcessDocument:
     """The demo organisation, imported into this test's empty database, and a document.
 
-    The database is first what a migrated instance is: a test that flushes the tables
-    (transactional tests) also removes the default loaded rate the migrations give, which
-    a new instance has, so that a round trip would find one more row on its way back."""
-    LoadedRate.objects.get_or_create(
-        department=None, defaults={"hourly_rate": FALLBACK_HOURLY_RATE}
-    )
+    Both this database and the one the export was taken from are first what a migrated
+    instance is, whichever tests ran before, so that a round trip finds the same rows."""
+    _as_migrated()
     restore(demo_export, merge=False, dry_run=False)
     finance = Department.objects.get(slug="finance")
     document = ProcessDocument(
