@@ -24,6 +24,7 @@ from alignment.models import (
     ReviewItem,
     StakeholderReading,
 )
+from alignment.models.changes import Change
 from alignment.models.commitments import Commitment, SupportRequest
 from alignment.models.notices import Notice, NoticeEmail
 from alignment.models.tokens import ApiToken
@@ -266,6 +267,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["scope"]
     list_select_related = ["user"]
     search_fields = ["prefix", "name", "user__username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """The programme's change log (alignment/changes.py), written by triggers: to read."""
+
+    list_display = ["id", "token"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -20,7 +20,9 @@ class AlignmentConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps may not import alignment: they declare what they need or
         # announce what happened, and alignment answers and listens here.
-        from alignment import business_case_sources, case_emails, measure_sources
+        from django.db.models.signals import post_migrate
+
+        from alignment import business_case_sources, case_emails, changes, measure_sources
         from business_cases import announcements, sources
         from objectives import computations
 
@@ -34,3 +36,5 @@ class AlignmentConfig(AppConfig):
         )
         for name, computer in measure_sources.COMPUTERS.items():
             computations.register(name, computer)
+        # Every migrate (re)installs the triggers that move the programme's version.
+        post_migrate.connect(changes.install_after_migrate, sender=self)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from alignment import notifications, reviews
+from alignment import changes, notifications, reviews
 from alignment.meetings import materialise
 from alignment.outbox import SWEEP_TASK
 from objectives import computations
@@ -38,3 +38,9 @@ def take_measure_samples() -> int:
 def open_programme_review() -> bool:
     """Open this quarter's programme review (once, however often beat runs it)."""
     return reviews.open_review()[1]
+
+
+@shared_task(name="alignment.tasks.prune_changes")
+def prune_changes() -> int:
+    """Keep only the newest row of the programme's change log (alignment/changes.py)."""
+    return changes.prune()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alignment.models.account_emails import PasswordResetEmail
 from alignment.models.case_emails import CaseEmail, CaseEmailKind
+from alignment.models.changes import Change
 from alignment.models.commitments import Commitment, SupportRequest
 from alignment.models.engagement import Engagement, ReadingSource, StakeholderReading, StakeLevel
 from alignment.models.impact import (
@@ -47,6 +48,7 @@ __all__ = [
     "BoardPack",
     "CaseEmail",
     "CaseEmailKind",
+    "Change",
     "Commitment",
     "Delivery",
     "Engagement",

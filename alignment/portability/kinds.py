@@ -124,6 +124,7 @@ BY_LABEL = {kind.label: kind for kind in KINDS}
 # placed in KINDS or here: tests/alignment/test_programme_transfer.py checks).
 LEFT_OUT = {
     "alignment.apitoken": "a secret",
+    "alignment.change": "this instance's log of its own writes, which its caches read",
     "alignment.busycalendar": "fetched again from the person's own calendar",
     "alignment.notice": "an in-app notice, delivered where it was raised",
     **{

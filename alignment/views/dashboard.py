@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alignment import charts, engagement, figures, friction, heatmap
+from alignment import changes, charts, engagement, figures, friction, heatmap
 from alignment.meetings import figures as meeting_figures
 from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import AlignmentLink, ImpactAssessment, Relation
@@ -30,18 +30,26 @@ CADENCE_ROWS = 10
 
 
 def _dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    departments = list(Department.objects.order_by("name"))
-    board = figures.build_dashboard(departments)
-    meetings = meeting_figures.meetings_overview(cadence_rows=CADENCE_ROWS)
+    """The figures are rendered once per version of the programme, minute, reader's time
+    zone and role (alignment/changes.py): the template caches them under `figures_key`,
+    and the context is lazy, so a cached dashboard computes nothing."""
+    board = changes.lazily(lambda: figures.build_dashboard(Department.objects.order_by("name")))
+    meetings = changes.lazily(lambda: meeting_figures.meetings_overview(cadence_rows=CADENCE_ROWS))
+    can_edit = roles.is_ciso(request.user)
     context = {
+        "figures_key": changes.key("dashboard", timezone.get_current_timezone_name(), can_edit),
+        "figures_seconds": changes.SECONDS,
         "board": board,
-        "chart": charts.friction_chart(board.friction_worst),
-        "heatmap": heatmap.summarise(Department.objects.all()),
-        "can_edit": roles.is_ciso(request.user),
+        "chart": changes.lazily(lambda: charts.friction_chart(board.friction_worst)),
+        "heatmap": changes.lazily(lambda: heatmap.summarise(Department.objects.all())),
+        "can_edit": can_edit,
         "meetings": meetings,
-        "cadence": meetings.cadence,
-        "engagement_flags": engagement.dashboard_flags(request.user),
-        "security_budget": budget.year_budget(budget.this_year()),
+        "cadence": changes.lazily(lambda: meetings.cadence),
+        # None (not a lazy None) tells the template a reader outside the security team.
+        "engagement_flags": (
+            changes.lazily(lambda: engagement.dashboard_flags(request.user)) if can_edit else None
+        ),
+        "security_budget": changes.lazily(lambda: budget.year_budget(budget.this_year())),
     }
     return render(request, "alignment/dashboard.html", context)
 

@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import packs, posture
+from alignment import changes, packs, posture
 from alignment.forms.reports import PresentForm, ReportForm
 from alignment.models import BoardPack, PackStatus, get_pack_for
 from alignment.models.reports import canonical
@@ -30,8 +31,15 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
     _require_reader(request)
     current = posture.current_report()
     editor = roles.is_ciso(request.user)
-    document = posture.build(current, include_hidden=editor)
+    # Built and rendered once per version of the programme, minute and kind of reader
+    # (alignment/changes.py); the template caches the body under the same key.
+    figures_key = changes.key("report", current.pk, editor, timezone.get_current_timezone_name())
+    document = changes.remembered(
+        figures_key, lambda: posture.build(current, include_hidden=editor)
+    )
     context = {
+        "figures_key": figures_key,
+        "figures_seconds": changes.SECONDS,
         "report": current,
         "document": document,
         "editor": editor,
