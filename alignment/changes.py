@@ -25,30 +25,38 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.utils.functional import SimpleLazyObject
 
-from alignment.models import ApiToken, Change
+from alignment.models import Change
+from alignment.portability.kinds import LEFT_OUT
 
 T = TypeVar("T")
 
 WATCHED_APPS = ("departments", "objectives", "business_cases", "alignment", "auth")
-# Written on every use and read by no figure: they would only make the cache colder.
-IGNORED = {Change._meta.db_table, ApiToken._meta.db_table}
 TRIGGER = "programme_changed"
 # Cached figures also expire, so a cache never holds versions long past.
 SECONDS = 120
 
 
-def watched_tables() -> list[str]:
-    """The tables whose writes change the programme's version: every table of the four
-    apps and the accounts (many-to-many tables too), not the edit history."""
-    tables = set()
+def _tables() -> dict[str, bool]:
+    """Every table of the watched apps (many-to-many ones too): watched or not."""
+    tables = {}
     for label in WATCHED_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            table = model._meta.db_table
-            if model._meta.managed and table not in IGNORED and "historical" not in table:
-                tables.add(table)
-    return sorted(tables)
+            if model._meta.managed:
+                table = model._meta.db_table
+                left_out = model._meta.label_lower in LEFT_OUT
+                tables[table] = not left_out and "historical" not in table
+    return tables
+
+
+def watched_tables() -> list[str]:
+    """The tables whose writes change the programme's version: every table of the four
+    apps and the accounts but the edit history and what is not the programme (the export
+    leaves it out: outboxes, notices, tokens, this log), which workers write every minute
+    and no figure reads."""
+    return sorted(table for table, watched in _tables().items() if watched)
 
 
 def _sqlite_names(table: str) -> Iterator[tuple[str, str]]:
@@ -56,9 +64,19 @@ def _sqlite_names(table: str) -> Iterator[tuple[str, str]]:
         yield f"{TRIGGER}_{event.lower()}_{table}", event
 
 
+def _drop(cursor: CursorWrapper, vendor: str, table: str) -> None:
+    quote = cursor.db.ops.quote_name
+    if vendor == "postgresql":
+        cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)}")
+    elif vendor == "sqlite":
+        for name, _ in _sqlite_names(table):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {quote(name)}")
+
+
 def install(connection: BaseDatabaseWrapper) -> None:
-    """(Re)create the triggers on every watched table: after every migrate, since a
-    migration may add a table, or rebuild one (SQLite) and drop its triggers with it."""
+    """(Re)create the triggers on every watched table, and drop them from the others:
+    after every migrate, since a migration may add a table, or rebuild one (SQLite) and
+    drop its triggers with it."""
     quote = connection.ops.quote_name
     change = quote(Change._meta.db_table)
     existing = set(connection.introspection.table_names())
@@ -71,11 +89,14 @@ def install(connection: BaseDatabaseWrapper) -> None:
                 f"INSERT INTO {change} (token) VALUES ((random() * 9e18)::bigint); "
                 "RETURN NULL; END $$ LANGUAGE plpgsql"
             )
-        for table in watched_tables():
+        for table, watched in sorted(_tables().items()):
             if table not in existing:
                 continue
+            if not watched or connection.vendor == "postgresql":
+                _drop(cursor, connection.vendor, table)
+            if not watched:
+                continue
             if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)}")
                 cursor.execute(
                     f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
                     f"ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()"
@@ -91,17 +112,11 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
     """Drop the triggers (before the change log's table goes, migrating backwards)."""
-    quote = connection.ops.quote_name
     existing = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
-        for table in watched_tables():
-            if table not in existing:
-                continue
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)}")
-            elif connection.vendor == "sqlite":
-                for name, _ in _sqlite_names(table):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {quote(name)}")
+        for table in _tables():
+            if table in existing:
+                _drop(cursor, connection.vendor, table)
         if connection.vendor == "postgresql":
             cursor.execute(f"DROP FUNCTION IF EXISTS {TRIGGER}()")
 

@@ -46,6 +46,9 @@ class Reading:
     size: int
     median_ms: float
     static_ms: float
+    # The first request, with the cache cold: what a page costs once per change of the
+    # programme (and minute) where it caches its figures (alignment/changes.py).
+    first_ms: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -127,7 +130,7 @@ def measure(client: Client, page: Page, org: Organisation, repeat: int) -> Readi
     except NoReverseMatch:
         return None
     extra = HTMX if page.htmx else {}
-    _ms, status, body = timed_get(client, url, extra)  # warm up; and its size
+    first_ms, status, body = timed_get(client, url, extra)  # warm up; and its size
     if status != 200:
         return None
     connection.queries_log.clear()  # a full log would hide the count
@@ -145,4 +148,5 @@ def measure(client: Client, page: Page, org: Organisation, repeat: int) -> Readi
         size=len(body),
         median_ms=statistics.median(page_times),
         static_ms=statistics.median(static_times),
+        first_ms=first_ms,
     )

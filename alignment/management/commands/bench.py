@@ -6,8 +6,9 @@ when DATABASE_URL points at PostgreSQL, a temporary SQLite file otherwise; the c
 database's data is never touched — and requests every main page and HTMX endpoint as the
 CISO and as a department head, each followed by a static page of the same byte size
 (alignment/bench/pages.py). It prints, per page: the queries at each scale, the median
-time and size at the largest scale, and the ratio to the static page at each scale. Then
-the outbox's rate against raw smtplib's to the same local server
+time, the first request's time (cache cold) and the size at the largest scale, and the
+ratio to the static page at each scale. Then the outbox's rate against raw smtplib's to
+the same local server
 (alignment/bench/outbox_rate.py). The last line is the summary:
 
     summary: worst_ratio=… worst_growth=… query_growth=… outbox_ratio=…
@@ -110,16 +111,18 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"{'page':<22} {'as':<5} {'queries ' + marks:>22} {'ms at ' + str(top) + '×':>10} "
-            f"{'KB at ' + str(top) + '×':>10} {'÷ static ' + marks:>26}"
+            f"{'1st ms':>8} {'KB at ' + str(top) + '×':>10} {'÷ static ' + marks:>26}"
         )
         for row in rows:
             queries = "/".join(_cell(row, s, lambda r: str(r.queries)) for s in scales)
             ratios = "/".join(_cell(row, s, lambda r: f"{r.ratio:.1f}") for s in scales)
             last = row.readings.get(top)
             ms = f"{last.median_ms:.1f}" if last else "—"
+            first = f"{last.first_ms:.0f}" if last else "—"
             kb = f"{last.size / 1024:.0f}" if last else "—"
             self.stdout.write(
-                f"{row.page.label:<22} {row.role:<5} {queries:>22} {ms:>10} {kb:>10} {ratios:>26}"
+                f"{row.page.label:<22} {row.role:<5} {queries:>22} {ms:>10} {first:>8} {kb:>10} "
+                f"{ratios:>26}"
             )
 
     def outbox(self, emails: int) -> outbox_rate.OutboxRate:
