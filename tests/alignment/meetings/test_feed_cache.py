@@ -197,3 +197,28 @@ def test_it_refuses_post_and_an_unknown_address(ciso: Any) -> None:
     assert Client().post(feed_url(ciso)).status_code == 405
     missing = reverse("alignment:calendar-feed", args=["not-a-token"])
     assert Client().get(missing).status_code == 404
+
+
+def test_a_poll_of_an_unchanged_programme_reads_only_its_version(ciso: Any) -> None:
+    for _ in range(3):
+        one_on_one(ciso)
+    url = feed_url(ciso)
+    with CaptureQueriesContext(connection) as built:
+        first = Client().get(url)
+    with CaptureQueriesContext(connection) as polled:
+        again = Client().get(url, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304
+    # The token's profile and user, and the programme's version: no series, no digest.
+    assert len(polled) <= 3 < len(built)
+    assert not any("alignment_meetingseries" in q["sql"] for q in polled.captured_queries)
+    # A change elsewhere (someone else's meeting) moves the version but not this calendar:
+    # the fingerprint is taken again and the client's copy is still current.
+    other = factories.UserFactory()
+    one_on_one(other)
+    unchanged = Client().get(url, headers={"if-none-match": first["ETag"]})
+    assert unchanged.status_code == 304
+    # A change to one of its meetings is in the next poll.
+    series = MeetingSeries.objects.filter(organiser=ciso).first()
+    MeetingSeries.objects.filter(pk=series.pk).update(title="Quarterly alignment")
+    changed = Client().get(url, headers={"if-none-match": first["ETag"]})
+    assert changed.status_code == 200 and "Quarterly alignment" in changed.content.decode()
