@@ -51,7 +51,7 @@ def test_every_programme_table_moves_the_version_and_the_history_does_not(db: An
 
 
 def test_a_write_of_any_kind_moves_the_version(db: Any, dept_a: Any) -> None:
-    goal = factories.GoalFactory(department=dept_a)
+    goal: Goal = factories.GoalFactory(department=dept_a)  # type: ignore[assignment]
     seen = [changes.version()]
 
     def moved() -> None:
@@ -104,7 +104,9 @@ def _queries(client: Any, url: str) -> tuple[int, str]:
 def test_the_dashboard_is_computed_once_and_shows_every_change_at_once(
     client: Any, ciso: Any, dept_a: Any
 ) -> None:
-    goal = factories.GoalFactory(department=dept_a, title="Close the books in three days")
+    goal: Goal = factories.GoalFactory(  # type: ignore[assignment]
+        department=dept_a, title="Close the books in three days"
+    )
     client.force_login(ciso)
     cold, page = _queries(client, "/")
     assert "Close the books in three days" not in page  # on track: not at risk
