@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar, cast
 
 from django.apps import apps
@@ -126,10 +128,28 @@ def install_after_migrate(using: str, **kwargs: object) -> None:
     install(connections[using])
 
 
+# The version a reading request has read once (`reading`): its parts ask no more.
+_read: ContextVar[str | None] = ContextVar("programme_version", default=None)
+
+
 def version() -> str:
-    """The programme's version: its newest change (one indexed query)."""
+    """The programme's version: its newest change (one indexed query), or the one read
+    for the reading request being answered."""
+    read = _read.get()
+    if read is not None:
+        return read
     newest = Change.objects.order_by("-pk").values_list("pk", "token").first()
     return "0" if newest is None else f"{newest[0]}.{newest[1]}"
+
+
+@contextmanager
+def reading() -> Iterator[str]:
+    """Answer a request that only reads (a GET page) under one version, read once."""
+    token = _read.set(version())
+    try:
+        yield _read.get() or ""
+    finally:
+        _read.reset(token)
 
 
 def key(name: str, *parts: object) -> str:

@@ -67,6 +67,14 @@ def media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture
+def page_cache_off(settings: Any) -> None:
+    """For a test counting what a page itself does on every request: the page cache
+    (alignment/conf/page_cache.py, counted in tests/conf/test_page_cache.py) would answer
+    a repeated request in three queries."""
+    settings.PAGE_CACHE = False
+
+
+@pytest.fixture
 def ciso(db: Any) -> Any:
     return factories.security_user("ciso")
 

@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reading pages answered from the cache while the programme is unchanged
+    # (alignment/conf/page_cache.py); it reads what the middleware above sets.
+    "alignment.conf.page_cache.PageCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -238,6 +241,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # stale, only cold. In production every web process shares one Redis (CACHE_URL, e.g.
 # redis://127.0.0.1:6379/1); with nothing configured each process keeps its own in memory.
 CACHE_URL = env_str("CACHE_URL")
+# Reading pages kept per person and version of the programme (alignment/conf/page_cache.py).
+PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -253,6 +258,9 @@ if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     # put the mail under the current directory instead of var/mail/.
     _path = (_email.get("EMAIL_FILE_PATH") or "").lstrip("/")
     _email["EMAIL_FILE_PATH"] = "/" + _path if _path else str(VAR_DIR / "mail")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # Django's SMTP backend, building each message with less work (alignment/conf/mail.py).
+    _email["EMAIL_BACKEND"] = "alignment.conf.mail.SMTPBackend"
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Meeting of the Minds <security@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -55,6 +55,7 @@ def organisation(dept_a: Any) -> Any:
 
 
 @pytest.mark.parametrize("reader", ["ciso", "head_a"])
+@pytest.mark.usefixtures("page_cache_off")
 def test_heatmap_queries_are_constant_and_pages_bounded_from_1x_to_20x(
     client: Any, reader: str, request: pytest.FixtureRequest, dept_a: Any, organisation: Any
 ) -> None:

@@ -380,6 +380,7 @@ def queries_of(request: Any) -> int:
     ["", "?rows=all", "?objective={access}", "?objective={access}&rows=all&q=a", "?page=2"],
 )
 @pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.usefixtures("page_cache_off")
 def test_matrix_queries_do_not_grow_with_the_data(
     client: Any,
     ciso: Any,

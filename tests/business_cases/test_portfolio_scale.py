@@ -104,6 +104,7 @@ def all_counts(client: Any) -> list[int]:
     return counts
 
 
+@pytest.mark.usefixtures("page_cache_off")
 def test_it_costs_the_same_queries_at_ten_times_the_cases(client: Any, ciso: Any) -> None:
     client.force_login(ciso)
     grow(1, ciso)

@@ -61,6 +61,7 @@ def assert_flat(
 
 
 @pytest.mark.parametrize("role", ["head_a", "ciso", "executive"])
+@pytest.mark.usefixtures("page_cache_off")
 def test_department_page_queries_do_not_grow(
     client: Any,
     role: str,
