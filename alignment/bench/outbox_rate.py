@@ -132,7 +132,7 @@ def measure(count: int) -> OutboxRate:
     try:
         due_reminders(count, timezone.now())
         with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_BACKEND="alignment.conf.mail.SMTPBackend",
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=port,
             EMAIL_USE_TLS=False,

@@ -73,7 +73,7 @@ def smtp(settings: Any) -> Iterator[SmtpServer]:
     """A real SMTP server on loopback, and the outbox sending to it."""
     server = SmtpServer(free_port(), Inbox())
     server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "alignment.conf.mail.SMTPBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
