@@ -6,8 +6,8 @@ when DATABASE_URL points at PostgreSQL, a temporary SQLite file otherwise; the c
 database's data is never touched — and requests every main page and HTMX endpoint as the
 CISO and as a department head, each followed by a static page of the same byte size
 (alignment/bench/pages.py). It prints, per page: the queries at each scale (the page
-made, cache cold) and of the same request again (from the page cache where the page is
-kept), the median time, the first request's time (cache cold) and the size at the
+made, without the page cache) and of the same request again (from the page cache where
+the page is kept), the median time, the first request's time (cache cold) and the size at the
 largest scale, and the ratio to the static page at each scale. Then the outbox's rate
 against raw smtplib's to the same local server (alignment/bench/outbox_rate.py). The
 last line is the summary:
