@@ -145,9 +145,10 @@ def version() -> str:
 @contextmanager
 def reading() -> Iterator[str]:
     """Answer a request that only reads (a GET page) under one version, read once."""
-    token = _read.set(version())
+    read = version()
+    token = _read.set(read)
     try:
-        yield _read.get() or ""
+        yield read
     finally:
         _read.reset(token)
 

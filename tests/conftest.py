@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -22,6 +23,7 @@ from alignment.portability.restore import restore
 from business_cases.models.rates import FALLBACK_HOURLY_RATE, LoadedRate
 from departments.models import Department, ProcessDocument
 from tests import factories
+from tests.smtp_server import Inbox, SmtpServer, free_port
 
 # Extra request headers that make the test client's request an htmx one.
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -64,6 +66,20 @@ def media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     # Uploads land in a throwaway folder, never in var/media.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback, and the outbox sending to it through the
+    SMTP backend the settings select for smtp:// (integration tests have their own)."""
+    server = SmtpServer(free_port(), Inbox())
+    server.start()
+    settings.EMAIL_BACKEND = "alignment.conf.mail.SMTPBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 from unittest import mock
@@ -35,7 +34,7 @@ from alignment.outbox import OutboxItem, OutboxStatus
 from departments.models import GoalStatus
 from tests import factories
 from tests.alignment.meetings.helpers import NOW
-from tests.smtp_server import Inbox, SmtpServer, free_port
+from tests.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
@@ -66,19 +65,6 @@ def meeting(
     reminders.sync_reminders(series, [first], now=NOW)
     InviteMessage.objects.update(status=OutboxStatus.SENT, sent_at=NOW)
     return first
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpServer]:
-    """A real SMTP server on loopback, and the outbox sending to it."""
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    settings.EMAIL_BACKEND = "alignment.conf.mail.SMTPBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield server
-    server.stop()
 
 
 def test_it_sends_each_batch_over_one_smtp_session(

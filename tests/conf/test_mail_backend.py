@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import email
 import re
-from collections.abc import Iterator
 from email import policy
-from typing import Any
 
 import pytest
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 
 from alignment.conf import mail
-from tests.smtp_server import Inbox, SmtpServer, free_port
+from tests.smtp_server import SmtpServer
 
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 BOUNDARY = re.compile(rb"===============[0-9a-f]+==|===============\d+==")
@@ -62,18 +60,6 @@ def test_the_backend_writes_the_bytes_djangos_backend_writes(n: int) -> None:
     assert ours.count(b"\r\nDate: ") == theirs.count(b"\r\nDate: ") == 1
     parsed = email.message_from_bytes(ours, policy=policy.default)
     assert parsed["To"] is not None
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    settings.EMAIL_BACKEND = "alignment.conf.mail.SMTPBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield server
-    server.stop()
 
 
 def test_a_real_server_receives_what_a_reader_decodes(smtp: SmtpServer) -> None:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alignment.conf import page_cache
+from business_cases.models import BusinessCase
 from departments.models import Goal
 from tests import factories
 
@@ -121,7 +122,7 @@ def test_a_page_and_its_htmx_fragment_are_kept_apart(ciso: Any, dept_a: Any) -> 
 
 
 def test_the_portfolio_csv_streams_and_is_kept_until_a_case_changes(ciso: Any) -> None:
-    case = factories.CaseFactory(title="Phishing-resistant MFA")
+    case: BusinessCase = factories.CaseFactory(title="Phishing-resistant MFA")  # type: ignore[assignment]
     client = _client(ciso)
     url = reverse("business_cases:portfolio-csv")
     first, first_queries = _get(client, url)
@@ -132,8 +133,8 @@ def test_the_portfolio_csv_streams_and_is_kept_until_a_case_changes(ciso: Any) -
     assert b"".join(second.streaming_content) == body
     assert b"Phishing-resistant MFA" in body
     assert second_queries == 3 < first_queries
-    type(case).objects.filter(pk=case.pk).update(title="Passkeys for everyone")
-    third = b"".join(client.get(url).streaming_content)
+    BusinessCase.objects.filter(pk=case.pk).update(title="Passkeys for everyone")
+    third = b"".join(client.get(url).streaming_content)  # type: ignore[attr-defined]
     assert b"Passkeys for everyone" in third
     assert b"Phishing-resistant MFA" not in third
 
