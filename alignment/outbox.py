@@ -277,18 +277,21 @@ def _send_batch(
         return 0
     model = type(rows[0])
     outcomes: dict[str, list[int]] = defaultdict(list)
+    built: list[tuple[Row, EmailMessage]] = []
+    for row in rows:
+        try:
+            outcome = build(row, moment)
+        except Exception as error:  # one broken row must not hold up its batch
+            log.exception("outbox: building %s %s failed", model.__name__, row.pk)
+            mark_failed(row, token, f"{type(error).__name__}: {error}", moment)
+            continue
+        if isinstance(outcome, str):
+            outcomes[outcome].append(row.pk)
+        else:
+            built.append((row, outcome))
     mailer: BaseEmailBackend | None = None
     try:
-        for row in rows:
-            try:
-                outcome = build(row, moment)
-            except Exception as error:  # one broken row must not hold up its batch
-                log.exception("outbox: building %s %s failed", model.__name__, row.pk)
-                mark_failed(row, token, f"{type(error).__name__}: {error}", moment)
-                continue
-            if isinstance(outcome, str):
-                outcomes[outcome].append(row.pk)
-                continue
+        for row, outcome in built:
             try:
                 if mailer is None:
                     mailer = get_connection()

@@ -2,13 +2,17 @@
 
 The outbox sends a batch of emails over one SMTP session (alignment/outbox.py); on a
 local relay most of the time per email was the standard library serialising the MIME
-message, not sending it. Three things Django's backend repeats for every email are done
+message, not sending it. Four things Django's backend repeats for every email are done
 once here, with the same bytes on the wire:
 
 - addresses are checked and encoded once per address (`sanitize_address` is a pure
   function of the address and the charset);
 - a header that is short, on one line and ASCII is written as it is: the Compat32
-  folding would return it unchanged, after building a `Header` to find that out;
+  folding would return it unchanged, after building a `Header` to find that out (and a
+  multipart Content-Type too long for one line is broken after its ";", as that
+  folding breaks it);
+- a body is written whole, its line endings replaced in one pass, rather than line by
+  line;
 - a multipart message gets its random boundary up front, of the standard library's
   form, instead of the generator drawing one and searching the whole body for it with a
   regular expression compiled for that boundary. It is drawn from `secrets`: no text
@@ -20,12 +24,15 @@ Django's. Settings select it for SMTP (alignment/conf/settings.py).
 
 from __future__ import annotations
 
+import re
 import secrets
 import smtplib
 import sys
 from email import policy as email_policy
+from email.generator import BytesGenerator
 from email.message import Message
 from functools import lru_cache
+from io import BytesIO
 from typing import Any
 
 from django.conf import settings
@@ -43,10 +50,25 @@ class _Compat32(email_policy.Compat32):
             and "\n" not in value
             and "\r" not in value
             and self.max_line_length
-            and len(name) + 2 + len(value) <= self.max_line_length
         ):
-            return f"{name}: {value}{self.linesep}".encode("ascii")
+            limit = self.max_line_length
+            if len(name) + 2 + len(value) <= limit:
+                return f"{name}: {value}{self.linesep}".encode("ascii")
+            # "multipart/alternative; boundary=…": Compat32 breaks it after the ";".
+            head, _, tail = value.partition("; ")
+            if (
+                tail
+                and not _SPACE_OR_SEMICOLON.search(head)
+                and not _SPACE_OR_SEMICOLON.search(tail)
+                and len(name) + 2 + len(head) + 1 <= limit
+                and 1 + len(tail) <= limit
+            ):
+                return f"{name}: {head};{self.linesep} {tail}{self.linesep}".encode("ascii")
         return super().fold_binary(name, value)
+
+
+_SPACE_OR_SEMICOLON = re.compile(r"[\s;]")
+_LINE_ENDING = re.compile(r"\r\n|\r|\n")  # the generator's own (email.generator.NLCRE)
 
 
 POLICY = _Compat32()
@@ -57,11 +79,23 @@ def _address(address: str, encoding: str) -> str:
     return sanitize_address(address, encoding)
 
 
+class _Generator(BytesGenerator):
+    """The standard library's generator, writing a body's lines in one go rather than
+    line by line (every line ending becomes the generator's own, as it does there)."""
+
+    def _write_lines(self, lines: str) -> None:
+        if lines:  # `flatten` sets the policy, with its line ending, for what it writes
+            assert self.policy is not None
+            self.write(_LINE_ENDING.sub(self.policy.linesep, lines))
+
+
 def as_bytes(email_message: EmailMessage) -> bytes:
     """The message as Django's backend writes it, made with less work."""
     message = email_message.message()
     _prepare(message)
-    return message.as_bytes(linesep="\r\n")
+    written = BytesIO()
+    _Generator(written, mangle_from_=False).flatten(message, unixfrom=False, linesep="\r\n")
+    return written.getvalue()
 
 
 def _prepare(message: Message) -> None:

@@ -25,12 +25,17 @@ the flags it had at the start, as it keeps everything else.
 A section keeps up to ITEMS_PER_SECTION + 1 rows per department or series it covers, so
 that a viewer who sees only some of them still sees theirs in full; the viewer's agenda
 is capped at ITEMS_PER_SECTION. Every section is read in a fixed number of queries,
-however many rows there are (the shares of a joint meeting in one more).
+however many rows there are (the shares of a joint meeting in one more). What an agenda
+shows of the departments is the same for every meeting that looks at them (all of them
+for a joint meeting, with its shares; one for a one-on-one): it is kept under the
+programme's version (alignment/changes.py), so that the reminders of many meetings due at
+once read it once, and the first build after any save reads it afresh.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
@@ -39,6 +44,7 @@ from django.db import IntegrityError
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from alignment import changes
 from alignment.meetings.agenda_items import (
     DEPARTMENT,
     EVERYONE,
@@ -112,19 +118,42 @@ def build_agenda(occurrence: Occurrence) -> Agenda:
         shares: Shares | None = None
     else:
         department, shares = None, shared_keys(series)
+    scope = department.name if department is not None else "All departments"
+    looked_at = changes.remembered(
+        changes.key("agenda", department.pk if department else "all", _digest(shares)),
+        lambda: _looking_at(department, shares),
+    )
+    sections = looked_at["sections"]
+    sections.insert(ACTIONS_AT, actions(occurrence))
+    return {"scope": scope, "sections": sections, "departments": looked_at["departments"]}
+
+
+class _LookedAt(TypedDict):
+    sections: list[AgendaSection]
+    departments: list[DepartmentFigures]
+
+
+# Where the series' own open action items go among the sections (after the assessments).
+ACTIONS_AT = 3
+
+
+def _looking_at(department: Department | None, shares: Shares | None) -> _LookedAt:
+    """What an agenda shows of `department` (of every department: None), whatever the
+    meeting: the same for every meeting that looks at it, so kept (`build_agenda`)."""
     sections = [
         _conflicts(department, shares),
         _goals(department, shares),
         _assessments(department, shares),
-        actions(occurrence),
     ]
     if department is not None:
         sections.append(_commitments(department))
-    return {
-        "scope": department.name if department is not None else "All departments",
-        "sections": sections,
-        "departments": _figures(department),
-    }
+    return {"sections": sections, "departments": _figures(department)}
+
+
+def _digest(shares: Shares | None) -> str:
+    if shares is None:
+        return "-"
+    return hashlib.sha256("\n".join(sorted(shares)).encode()).hexdigest()[:32]
 
 
 # --- joint shares -----------------------------------------------------------------------------

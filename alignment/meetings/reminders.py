@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django.utils.html import escape
@@ -37,6 +37,7 @@ from alignment.meetings.agenda import Agenda
 from alignment.meetings.models import (
     ActionItem,
     DigestMessage,
+    MeetingAnswer,
     MeetingSeries,
     Occurrence,
     Reminder,
@@ -182,8 +183,10 @@ def _superseded(row: Reminder, now: dt.datetime) -> bool:
 # How the sweep loads reminders (alignment/notifications.py): what `reminder_email`
 # reads, and the nearest meeting first, so that a backlog never delays the reminders
 # that would soon expire behind those of later meetings.
-RELATED = ("occurrence__series__organiser", "attendee__user__meeting_profile", "attendee__series")
-PREFETCH = ("attendee__answers",)
+# A batch's few meetings are read once each (a prefetch shares one object between their
+# reminders), not joined to every row; the attendees' answers are read by `prepare`.
+RELATED = ("attendee__user__meeting_profile",)
+PREFETCH = (Prefetch("occurrence", Occurrence.objects.select_related("series__organiser")),)
 ORDER = ("occurrence__start", "pk")
 
 
@@ -192,6 +195,7 @@ class _Batch:
     """What `prepare` found for a batch of claimed reminders, shared by its rows."""
 
     superseded: set[int]  # the rows `_superseded` would say yes for
+    declined: set[int]  # the rows whose reader declined (`declined` would say yes)
     agendas: dict[int, Agenda] = field(default_factory=dict)  # occurrence pk → built once
     # (occurrence pk, zone, audience, answers asked) → text and HTML with stand-ins
     rendered: dict[tuple[object, ...], tuple[str, str]] = field(default_factory=dict)
@@ -203,13 +207,14 @@ _BATCH = "_reminder_batch"  # the attribute of a prepared row that holds its _Ba
 
 def prepare(rows: list[Reminder], now: dt.datetime) -> None:
     """Ready a claimed batch for `reminder_email` in a few queries, however many rows:
-    which rows are superseded, the readers' roles (what of the agenda each may see), and
-    one meeting object per occurrence so that its agenda is built once for all its
-    recipients. Kept on the rows, as departments.roles keeps a
-    user's roles on the user object; a row built on its own queries for itself."""
+    which rows are superseded, whose readers declined, the readers' roles (what of the
+    agenda each may see), and one meeting object per occurrence so that its agenda is built
+    once for all its recipients. Kept on the rows, as departments.roles keeps a user's
+    roles on the user object; a row built on its own queries for itself."""
     meetings: dict[int, Occurrence] = {}
     for row in rows:
         row.occurrence = meetings.setdefault(row.occurrence_id, row.occurrence)
+        row.attendee.series = row.occurrence.series  # the attendee's series is the meeting's
     roles.remember(row.attendee.user for row in rows if row.attendee.user is not None)
     nearest: dict[tuple[int, int], int] = {}
     due = Reminder.objects.filter(
@@ -221,13 +226,26 @@ def prepare(rows: list[Reminder], now: dt.datetime) -> None:
     for occurrence_id, attendee_id, lead in due:
         key = (occurrence_id, attendee_id)
         nearest[key] = min(lead, nearest.get(key, lead))
+    answers: dict[int, dict[int | None, str]] = defaultdict(dict)
+    given = MeetingAnswer.objects.filter(
+        Q(occurrence_id__in=list(meetings)) | Q(occurrence=None),
+        attendee_id__in={row.attendee_id for row in rows},
+    ).values_list("attendee_id", "occurrence_id", "response")
+    for attendee_id, occurrence_id, response in given:
+        answers[attendee_id][occurrence_id] = response
     batch = _Batch(
         superseded={
             row.pk
             for row in rows
             if nearest.get((row.occurrence_id, row.attendee_id), row.lead_minutes)
             < row.lead_minutes
-        }
+        },
+        declined={
+            row.pk
+            for row in rows
+            if (mine := answers.get(row.attendee_id))
+            and mine.get(row.occurrence_id, mine.get(None)) == Response.DECLINED
+        },
     )
     for row in rows:
         setattr(row, _BATCH, batch)
@@ -241,6 +259,11 @@ def _agenda_table(row: Reminder, now: dt.datetime) -> Agenda | None:
     if row.occurrence_id not in batch.agendas:
         batch.agendas[row.occurrence_id] = agenda_view.current_agenda(row.occurrence, now=now)
     return batch.agendas[row.occurrence_id]
+
+
+def _has_declined(row: Reminder) -> bool:
+    batch: _Batch | None = getattr(row, _BATCH, None)
+    return declined(row.attendee, row.occurrence) if batch is None else row.pk in batch.declined
 
 
 def _is_superseded(row: Reminder, now: dt.datetime) -> bool:
@@ -286,7 +309,7 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
     if occurrence.start <= now:
         return OutboxStatus.EXPIRED
     attendee = row.attendee
-    if declined(attendee, occurrence) or _is_superseded(row, now):
+    if _has_declined(row) or _is_superseded(row, now):
         return OutboxStatus.SKIPPED
     series = occurrence.series
     zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone

@@ -79,3 +79,21 @@ def test_a_real_server_receives_what_a_reader_decodes(smtp: SmtpServer) -> None:
     invite = received[3]
     calendars = [p for p in invite.walk() if p.get_content_type() == "text/calendar"]
     assert calendars and "METHOD:REQUEST" in calendars[0].get_content()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'multipart/alternative; boundary="===============1234567890123456789=="',
+        'multipart/mixed; boundary="' + "=" * 60 + '"',  # too long for its own line
+        "text/calendar; method=REQUEST; charset=utf-8",
+        'multipart/alternative; boundary="a b"; charset="utf-8"' * 2,
+        "attachment; filename=" + "q" * 70,
+        "short; enough",
+    ],
+)
+def test_headers_are_folded_as_compat32_folds_them(value: str) -> None:
+    compat32 = policy.compat32.clone(linesep="\r\n")
+    assert mail.POLICY.clone(linesep="\r\n").fold_binary("Content-Type", value) == (
+        compat32.fold_binary("Content-Type", value)
+    )

@@ -11,7 +11,7 @@ import pytest
 from alignment.meetings import agenda, agenda_view
 from alignment.meetings.models import ActionItem, Occurrence
 from alignment.models import Agreement, Commitment, Relation
-from departments.models import GoalStatus
+from departments.models import Goal, GoalStatus
 from objectives.models import InitiativeStatus
 from tests import factories
 from tests.alignment.meetings.helpers import NOW
@@ -160,10 +160,32 @@ def test_building_an_agenda_takes_the_same_queries_for_ten_times_the_data(
             ActionItem.objects.create(occurrence=occurrence, title="x", owner=head_b)
             Commitment.objects.create(department=dept_b, title="x", due_date=dt.date(2026, 4, 1))
 
-    # Conflicts, goals, assessments, actions, commitments, and the departments' figures.
+    # The programme's version; conflicts, goals, assessments, commitments, the departments'
+    # figures (a save came before: none of them kept); the series' open actions.
     grow(1)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         agenda.build_agenda(occurrence)
     grow(10)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         agenda.build_agenda(occurrence)
+
+
+def test_what_an_agenda_shows_of_a_department_is_read_once_and_never_stale(
+    ciso: Any, head_b: Any, dept_b: Any, django_assert_num_queries: Any
+) -> None:
+    series = factories.one_on_one(organiser=ciso, leader=head_b, department=dept_b)
+    first, second = series.occurrences.select_related("series__department")[:2]
+    factories.GoalFactory(department=dept_b, title="Ship the portal", status=GoalStatus.AT_RISK)
+    ActionItem.objects.create(occurrence=first, title="Draft the exception", owner=head_b)
+    agenda.build_agenda(first)
+
+    # Nothing saved since: the version, and the next meeting's own open actions.
+    with django_assert_num_queries(2):
+        table = agenda.build_agenda(second)
+    assert texts(table, "goals") == ["Ship the portal"]
+    assert texts(table, "actions") == ["Draft the exception"]
+
+    factories.GoalFactory(department=dept_b, title="Renew the SOC", status=GoalStatus.OFF_TRACK)
+    assert texts(agenda.build_agenda(second), "goals") == ["Ship the portal", "Renew the SOC"]
+    Goal.objects.filter(department=dept_b).update(status=GoalStatus.ON_TRACK)  # no signal
+    assert texts(agenda.build_agenda(second), "goals") == []
