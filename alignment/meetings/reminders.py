@@ -19,7 +19,7 @@ import datetime as dt
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -62,9 +62,12 @@ def attendees_of(series: MeetingSeries) -> list[SeriesAttendee]:
 
 def declined(attendee: SeriesAttendee, occurrence: Occurrence) -> bool:
     """The attendee's answer for this meeting, else for the series, is a decline."""
-    answers = {a.occurrence_id: a.response for a in attendee.answers.all()}
-    answer = answers.get(occurrence.pk, answers.get(None))
-    return answer == Response.DECLINED
+    return _declines({a.occurrence_id: a.response for a in attendee.answers.all()}, occurrence.pk)
+
+
+def _declines(answers: Mapping[int | None, str], occurrence_id: int) -> bool:
+    """`answers` (occurrence pk, None for the series → response) decline this meeting."""
+    return answers.get(occurrence_id, answers.get(None)) == Response.DECLINED
 
 
 def leads_for(attendee: SeriesAttendee, series: MeetingSeries) -> list[int]:
@@ -240,12 +243,7 @@ def prepare(rows: list[Reminder], now: dt.datetime) -> None:
             if nearest.get((row.occurrence_id, row.attendee_id), row.lead_minutes)
             < row.lead_minutes
         },
-        declined={
-            row.pk
-            for row in rows
-            if (mine := answers.get(row.attendee_id))
-            and mine.get(row.occurrence_id, mine.get(None)) == Response.DECLINED
-        },
+        declined={row.pk for row in rows if _declines(answers[row.attendee_id], row.occurrence_id)},
     )
     for row in rows:
         setattr(row, _BATCH, batch)

@@ -17,6 +17,7 @@ from alignment.meetings import services as meeting_services
 from alignment.meetings.models import (
     ActionItem,
     DigestMessage,
+    MeetingAnswer,
     MeetingSeries,
     Occurrence,
     Reminder,
@@ -311,3 +312,27 @@ def test_removing_an_attendee_drops_their_reminders(series: MeetingSeries, head_
     assert (
         Reminder.objects.filter(attendee__user=newcomer).count() == series.occurrences.count() * 2
     )
+
+
+def test_a_reader_whose_decline_came_in_after_the_claim_is_skipped(
+    series: MeetingSeries, first: Occurrence, head_b: Any, ciso: Any
+) -> None:
+    """An answer written while the sweep held the rows (it cancels only rows still
+    pending): the batch reads it, for this meeting or the whole series, and skips them."""
+    head = series.attendees.get(user=head_b)
+    organiser = series.attendees.get(user=ciso)
+    guest = series.attendees.get(email="ada@example.org")
+    MeetingAnswer.objects.bulk_create(  # no service: the rows stay pending
+        [
+            MeetingAnswer(attendee=head, occurrence=first, response=Response.DECLINED),
+            MeetingAnswer(attendee=guest, occurrence=None, response=Response.DECLINED),
+            MeetingAnswer(attendee=organiser, occurrence=None, response=Response.DECLINED),
+            MeetingAnswer(attendee=organiser, occurrence=first, response=Response.ACCEPTED),
+        ]
+    )
+
+    notifications.sweep(now=first.start - DAY + dt.timedelta(minutes=1))  # the day-ahead ones
+
+    assert [m.to for m in sent_reminders()] == [[ciso.email]]
+    skipped = Reminder.objects.filter(occurrence=first, status=OutboxStatus.SKIPPED)
+    assert set(skipped.values_list("attendee", flat=True)) == {head.pk, guest.pk}
