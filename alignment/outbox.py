@@ -17,7 +17,8 @@ The steps for one batch (up to OUTBOX_BATCH_SIZE rows):
    queueing behind each other's locks. SQLite serialises the writers itself.
 2. Load the claimed rows with what their builder reads (select_related, prefetch_related
    and the builder's own `prepare`), so a batch costs the same few queries however many
-   rows it has; build each email and send them all over one SMTP session.
+   rows it has; build every email of the batch, then send them all over one SMTP
+   session (opened only once there is something to send, and kept busy sending).
 3. Mark them: one UPDATE for the rows sent, one per other status a builder chose (the
    meeting was cancelled meanwhile…) — each only where the row still carries this
    worker's claim token, so a worker that was presumed dead (its lease ran out and
