@@ -7,10 +7,9 @@ received) over one session to the same server, three times. Rounds alternate the
 the page benchmark alternates each page with a static one, so that a machine busy for a
 moment weighs on both; and as it takes the median request, the rates compared are the
 median round's sweep and the median raw pass (one round is short, and a moment's noise
-would otherwise count in full). A few reminders
-are swept first, off the clock, as a running worker would have (templates compiled, URLs
-resolved). The ratio of the rates says how much the outbox adds to sending itself:
-claiming, building, marking.
+would otherwise count in full). A few reminders are swept first, off the clock, as a
+running worker would have (templates compiled, URLs resolved). The ratio of the rates
+says how much the outbox adds to sending itself: claiming, building, marking.
 """
 
 from __future__ import annotations

@@ -123,8 +123,8 @@ def build_agenda(occurrence: Occurrence) -> Agenda:
         changes.key("agenda", department.pk if department else "all", _digest(shares)),
         lambda: _looking_at(department, shares),
     )
-    sections = looked_at["sections"]
-    sections.insert(ACTIONS_AT, actions(occurrence))
+    kept = looked_at["sections"]  # not changed in place: it may be the cache's own object
+    sections = [*kept[:ACTIONS_AT], actions(occurrence), *kept[ACTIONS_AT:]]
     return {"scope": scope, "sections": sections, "departments": looked_at["departments"]}
 
 
