@@ -16,7 +16,6 @@ the outbox sweep (alignment/notifications.py), which beat runs every minute:
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +31,7 @@ from django.utils.html import escape
 from django.utils.translation import ngettext
 
 from alignment import outbox
+from alignment.conf import mail
 from alignment.meetings import agenda_view, invites
 from alignment.meetings.agenda import Agenda
 from alignment.meetings.models import (
@@ -200,8 +200,8 @@ class _Batch:
     superseded: set[int]  # the rows `_superseded` would say yes for
     declined: set[int]  # the rows whose reader declined (`declined` would say yes)
     agendas: dict[int, Agenda] = field(default_factory=dict)  # occurrence pk → built once
-    # (occurrence pk, zone, audience, answers asked) → text and HTML with stand-ins
-    rendered: dict[tuple[object, ...], tuple[str, str]] = field(default_factory=dict)
+    # (occurrence pk, zone, audience, answers asked) → the reminder written with stand-ins
+    forms: dict[tuple[object, ...], mail.Form] = field(default_factory=dict)
     answer_url: Callable[[str], str] = field(default_factory=invites.answer_url_maker)
 
 
@@ -311,18 +311,21 @@ def reminder_email(row: Reminder, now: dt.datetime) -> EmailMultiAlternatives | 
         return OutboxStatus.SKIPPED
     series = occurrence.series
     zone = profile_for(attendee.user).zone if attendee.user is not None else series.zone
-    batch: _Batch | None = getattr(row, _BATCH, None)
-    if batch is None:
-        agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now)
-        answers = invites.answer_links(attendee, occurrence)
-        text, html = _render(occurrence, attendee, zone, now, agenda, answers)
-    else:
-        text, html = _render_in_batch(batch, row, zone, now)
     start = timezone.localtime(occurrence.start, zone)
     subject = f"Reminder: {series.title}, {start:%a %d %b %H:%M} ({zone.key})"
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[attendee.address])
+    batch: _Batch | None = getattr(row, _BATCH, None)
+    if batch is not None:
+        return _written_in_batch(batch, row, zone, now, subject)
+    agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now)
+    answers = invites.answer_links(attendee, occurrence)
+    text, html = _render(occurrence, attendee, zone, now, agenda, answers)
+    return _email(subject, text, html, attendee.address, row.message_id)
+
+
+def _email(subject: str, text: str, html: str, to: str, message_id: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
-    return outbox.with_message_id(message, row.message_id)
+    return outbox.with_message_id(message, message_id)
 
 
 def _render(
@@ -353,37 +356,43 @@ def _render(
     return text, html
 
 
-# A batch renders a reminder once per meeting, reader's zone, what the reader may see of
+# A batch writes a reminder once per meeting, reader's zone, what the reader may see of
 # the agenda and whether they are asked to answer, with these stand-ins where the
 # templates show the reader's name and answer links; each email then gets its own in
-# their place (escaped in HTML, as the template would). Random, so no title or name can
-# contain one; tests compare every batch-built email with the same email built alone.
+# their place (escaped in HTML, as the template would), in its text and in the bytes
+# sent (alignment/conf/mail.py, `Form`). Random, so no title or name can contain one;
+# tests compare every batch-built email with the same email built alone.
 _STAND_IN = uuid.uuid4().hex
 _NAME, _ACCEPT, _DECLINE = (f"{_STAND_IN}{part}" for part in ("name", "accept", "decline"))
-_STAND_INS = re.compile(f"{_STAND_IN}(?:name|accept|decline)")
 _ANSWERS = {"accepted": _ACCEPT, "declined": _DECLINE}
+_FORM_TO = "reader@form.invalid"  # the form's own stand-ins replace these two
+_FORM_ID = "<reminder@form.invalid>"
 
 
-def _render_in_batch(
-    batch: _Batch, row: Reminder, zone: ZoneInfo, now: dt.datetime
-) -> tuple[str, str]:
+def _written_in_batch(
+    batch: _Batch, row: Reminder, zone: ZoneInfo, now: dt.datetime, subject: str
+) -> EmailMultiAlternatives:
     occurrence, attendee = row.occurrence, row.attendee
     answers = invites.answer_links(attendee, occurrence, url=batch.answer_url)
     audience = agenda_view.audience_of(attendee.user)
     key = (occurrence.pk, zone.key, audience, bool(answers))
-    parts = batch.rendered.get(key)
-    if parts is None:
+    form = batch.forms.get(key)
+    if form is None:
         table = _agenda_table(row, now)
         agenda = agenda_view.agenda_for(occurrence, attendee.user, now=now, table=table)
         stand_ins = _ANSWERS if answers else {}
-        parts = _render(occurrence, {"display_name": _NAME}, zone, now, agenda, stand_ins)
-        batch.rendered[key] = parts
+        text, html = _render(occurrence, {"display_name": _NAME}, zone, now, agenda, stand_ins)
+        template = _email(subject, text, html, _FORM_TO, _FORM_ID)
+        form = batch.forms[key] = mail.Form(
+            template, [_NAME, *stand_ins.values()], headers=["Message-ID"]
+        )
     values = {_NAME: attendee.display_name}
     values.update((_ANSWERS[response], url) for response, url in answers.items())
-    text, html = parts
-    return (
-        _STAND_INS.sub(lambda m: values[m.group()], text),
-        _STAND_INS.sub(lambda m: escape(values[m.group()]), html),
+    return form.fill(
+        to=[attendee.address],
+        headers={"Message-ID": row.message_id},
+        text=values,
+        html={stand_in: escape(value) for stand_in, value in values.items()},
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from itertools import pairwise
 from typing import Any
 from unittest import mock
@@ -17,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alignment import notifications, outbox
+from alignment.conf.mail import Written, as_bytes
 from alignment.meetings import after, reminders
 from alignment.meetings.models import (
     ActionItem,
@@ -43,6 +45,13 @@ pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 DUE = START - dt.timedelta(minutes=30)
 AFTER = START + dt.timedelta(hours=2)  # the meeting is over
+
+
+def _comparable(wire: bytes) -> bytes:
+    """`wire` without its Date and with its multipart boundary named the same each time."""
+    boundary = re.search(rb'boundary="([^"]+)"', wire)
+    assert boundary is not None
+    return re.sub(rb"^Date: .*\r\n", b"", wire.replace(boundary.group(1), b"B"), flags=re.M)
 
 
 def meeting(
@@ -238,6 +247,10 @@ def test_a_batch_built_reminder_is_the_one_built_alone_byte_for_byte(
             single.subject, single.body, single.to, single.extra_headers
         )  # fmt: skip
         assert message.alternatives == single.alternatives
+        # And the bytes sent, written from the batch's form, are those of the email
+        # written whole (but for the date and the multipart boundary, drawn anew).
+        assert isinstance(message, Written) and message.wire is not None
+        assert _comparable(message.wire) == _comparable(as_bytes(single))
     assert 'Hello Zoë <b>& O"Brien,' in batch[head_a.email].body
     assert "Hello Zoë &lt;b&gt;&amp; O&quot;Brien," in batch[head_a.email].alternatives[0][0]
     assert "Hello bob@example.org," in batch["bob@example.org"].body

@@ -97,3 +97,114 @@ def test_headers_are_folded_as_compat32_folds_them(value: str) -> None:
     assert mail.POLICY.clone(linesep="\r\n").fold_binary("Content-Type", value) == (
         compat32.fold_binary("Content-Type", value)
     )
+
+
+# --- Forms: one email written once, each reader's words put in ---------------------------
+
+NAME, LINK = "@@name@@", "@@link@@"
+DRAWN = re.compile(rb"^Date: .*\r\n", re.M)
+
+
+def _template(title: str = "Quarterly review", text_line: str = "") -> EmailMultiAlternatives:
+    text = f"Hello {NAME},\n\n{title} starts soon.\n{text_line}\nAccept: {LINK}\n"
+    html = f'<p>Hello {NAME},</p>\n<p>{title} starts soon.</p>\n<a href="{LINK}">Accept</a>\n'
+    message = EmailMultiAlternatives(
+        f"Reminder: {title}", text, to=["x@example.org"], headers={"Message-ID": "<x@y>"}
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _fill(form: mail.Form, name: str, link: str, to: str) -> mail.Written:
+    from django.utils.html import escape
+
+    values = {NAME: name, LINK: link}
+    return form.fill(
+        to=[to],
+        headers={"Message-ID": f"<{abs(hash(to))}@example.org>"},
+        text=values,
+        html={k: escape(v) for k, v in values.items()},
+    )
+
+
+def _whole(message: EmailMessage) -> bytes:
+    """The message written whole, as it would be without a form."""
+    copy = EmailMultiAlternatives(
+        message.subject, message.body, message.from_email, message.to,
+        headers=message.extra_headers,
+        alternatives=getattr(message, "alternatives", []),
+    )  # fmt: skip
+    return mail.as_bytes(copy)
+
+
+def _comparable(data: bytes) -> bytes:
+    return DRAWN.sub(b"", _same_boundaries(data))
+
+
+READERS = [
+    ("Ada Lovelace", "https://mom.example.org/answer/abc:1x:yz/", "Ada <ada@example.org>"),
+    ("Zoë Müller <b>&", "https://mom.example.org/answer/é/", "Zoë Müller <zoe@example.org>"),
+    ('O"Brien, Seán', "https://x.example.org/" + "a" * 300, '"O\'Brien, Seán" <s@example.org>'),
+    ("", "", "bob@example.org"),
+    ("Ngọc Anh " * 12, "https://x/", "Ngọc Anh Trần-Nguyễn-Phạm <" + "n" * 50 + "@example.org>"),
+]
+
+
+@pytest.mark.parametrize("title", ["Quarterly review", "Revue trimestrielle sécurité"])
+@pytest.mark.parametrize("n", range(len(READERS)))
+def test_a_filled_form_is_the_email_written_whole_byte_for_byte(title: str, n: int) -> None:
+    """ASCII or not (7bit becomes 8bit), escaped in HTML, an encoded and folded To: what
+    the backend sends for a reader is what writing their email whole gives."""
+    form = mail.Form(_template(title), [NAME, LINK], headers=["Message-ID"])
+    name, link, to = READERS[n]
+    message = _fill(form, name, link, to)
+    assert message.wire is not None
+    assert _comparable(message.wire) == _comparable(_whole(message))
+    assert message.body.startswith(f"Hello {name},")
+    parsed = email.message_from_bytes(message.wire, policy=policy.default)
+    assert parsed["Subject"] == f"Reminder: {title}"
+    html = parsed.get_body(preferencelist=("html",))
+    assert html is not None and link in html.get_content()
+
+
+def test_what_a_form_cannot_write_as_it_is_is_written_whole() -> None:
+    form = mail.Form(_template(), [NAME, LINK], headers=["Message-ID"])
+    # A line grown past 998 bytes: Django makes the part quoted-printable.
+    long = _fill(form, "Ada", "https://x/" + "a" * 1000, "ada@example.org")
+    assert long.wire is None
+    assert b"Content-Transfer-Encoding: quoted-printable" in mail.as_bytes(long)
+    # A line ending in a value: the generator's own line endings.
+    assert _fill(form, "Ada\nLovelace", "https://x/", "ada@example.org").wire is None
+    # A template that is quoted-printable already, or has an attachment: never a form.
+    qp = mail.Form(_template(text_line="q" * 1200), [NAME, LINK], headers=["Message-ID"])
+    assert _fill(qp, "Ada", "https://x/", "ada@example.org").wire is None
+    attached = _template()
+    attached.attach("invite.ics", ICS, "text/calendar")
+    with_file = mail.Form(attached, [NAME, LINK], headers=["Message-ID"])
+    assert with_file.shape is None
+
+
+def test_a_header_with_a_line_break_is_refused_as_when_written_whole() -> None:
+    from django.core.mail import BadHeaderError
+
+    form = mail.Form(_template(), [NAME, LINK], headers=["Message-ID"])
+    with pytest.raises(BadHeaderError):
+        form.fill(to=["a@example.org"], headers={"Message-ID": "<a@b>\r\nBcc: x@y"},
+                  text={NAME: "A", LINK: "l"}, html={NAME: "A", LINK: "l"})  # fmt: skip
+
+
+def test_the_server_receives_the_filled_forms(smtp: SmtpServer) -> None:
+    form = mail.Form(_template("Revue sécurité"), [NAME, LINK], headers=["Message-ID"])
+    messages = [_fill(form, *reader) for reader in READERS]
+    assert get_connection().send_messages(messages) == len(READERS)
+    with smtp.inbox.lock:
+        received = [
+            email.message_from_bytes(m.as_bytes(), policy=policy.default)
+            for m in smtp.inbox.messages
+        ]
+    assert [r["To"] for r in received] == [
+        str(email.message_from_bytes(m.wire or b"", policy=policy.default)["To"]) for m in messages
+    ]
+    zoe = received[1].get_body(preferencelist=("plain",))
+    assert zoe is not None and zoe.get_content().startswith("Hello Zoë Müller <b>&,")
+    assert received[1]["Content-Type"].params["boundary"]  # a multipart, as written whole
