@@ -68,14 +68,28 @@ class AnswerPayload(TypedDict):
     r: str
 
 
-def answer_token(attendee: SeriesAttendee, occurrence: Occurrence | None, response: str) -> str:
-    """One recipient, one meeting (or the whole series), one answer; expires (ANSWER_MAX_AGE)."""
+def answer_signer() -> signing.TimestampSigner:
+    """What signs answer links: `signing.dumps`'s signer, made once for many links."""
+    return signing.TimestampSigner(salt=ANSWER_SALT)
+
+
+def answer_token(
+    attendee: SeriesAttendee,
+    occurrence: Occurrence | None,
+    response: str,
+    *,
+    signer: signing.TimestampSigner | None = None,
+) -> str:
+    """One recipient, one meeting (or the whole series), one answer; expires (ANSWER_MAX_AGE).
+
+    What `signing.dumps` writes, uncompressed: a payload this small never shrinks (the
+    links sent while it was asked to try compressing are the same text)."""
     payload: AnswerPayload = {
         "a": attendee.pk,
         "o": occurrence.pk if occurrence else None,
         "r": response,
     }
-    return signing.dumps(payload, salt=ANSWER_SALT, compress=True)
+    return (signer or answer_signer()).sign_object(payload)
 
 
 def read_answer_token(token: str) -> AnswerPayload:
@@ -105,12 +119,17 @@ def answer_links(
     occurrence: Occurrence | None,
     *,
     url: Callable[[str], str] = answer_url,
+    signer: signing.TimestampSigner | None = None,
 ) -> dict[str, str]:
     """Accept and decline links for this recipient; none for the organiser, who is not
     asked whether they come to their own meeting."""
     if attendee.is_organiser:
         return {}
-    return {response: url(answer_token(attendee, occurrence, response)) for response in PARTSTAT}
+    signer = signer or answer_signer()
+    return {
+        response: url(answer_token(attendee, occurrence, response, signer=signer))
+        for response in PARTSTAT
+    }
 
 
 # --- Building calendars ------------------------------------------------------------------

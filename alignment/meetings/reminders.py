@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
@@ -203,6 +204,7 @@ class _Batch:
     # (occurrence pk, zone, audience, answers asked) → the reminder written with stand-ins
     forms: dict[tuple[object, ...], mail.Form] = field(default_factory=dict)
     answer_url: Callable[[str], str] = field(default_factory=invites.answer_url_maker)
+    signer: signing.TimestampSigner = field(default_factory=invites.answer_signer)
 
 
 _BATCH = "_reminder_batch"  # the attribute of a prepared row that holds its _Batch
@@ -373,7 +375,7 @@ def _written_in_batch(
     batch: _Batch, row: Reminder, zone: ZoneInfo, now: dt.datetime, subject: str
 ) -> EmailMultiAlternatives:
     occurrence, attendee = row.occurrence, row.attendee
-    answers = invites.answer_links(attendee, occurrence, url=batch.answer_url)
+    answers = invites.answer_links(attendee, occurrence, url=batch.answer_url, signer=batch.signer)
     audience = agenda_view.audience_of(attendee.user)
     key = (occurrence.pk, zone.key, audience, bool(answers))
     form = batch.forms.get(key)

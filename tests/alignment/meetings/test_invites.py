@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -243,6 +244,23 @@ def test_an_answer_token_is_refused_when_tampered_or_expired(series: MeetingSeri
     assert invites.read_answer_token(stale)["r"] == "accepted"
     with pytest.raises(signing.SignatureExpired):
         signing.loads(stale, salt=invites.ANSWER_SALT, max_age=-1)
+
+
+def test_an_answer_link_is_the_text_signing_dumps_writes(series: MeetingSeries) -> None:
+    """Links sent before the signer was made once per batch (`signing.dumps`, asked to
+    compress) are the same text as those sent now, and read back the same."""
+    attendee = series.attendees.get(email="ada@example.org")
+    first = series.occurrences.order_by("start").first()
+    for occurrence, response in ((None, "declined"), (first, "accepted")):
+        payload = {"a": attendee.pk, "o": occurrence.pk if occurrence else None, "r": response}
+        with mock.patch("django.core.signing.time.time", return_value=1_767_225_600.0):
+            earlier = signing.dumps(payload, salt=invites.ANSWER_SALT, compress=True)
+            now = invites.answer_token(attendee, occurrence, response)
+            batched = invites.answer_token(
+                attendee, occurrence, response, signer=invites.answer_signer()
+            )
+            assert invites.read_answer_token(now) == payload
+        assert earlier == now == batched
 
 
 def test_the_feed_holds_every_series_of_the_user_without_a_method(
