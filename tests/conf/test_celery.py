@@ -7,14 +7,17 @@ the names against the app as a worker builds it.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from celery import signals
 from django.apps import apps
 from django_celery_beat.models import PeriodicTask
 
@@ -101,3 +104,18 @@ def test_the_check_catches_a_schedule_naming_an_unknown_task(
     )
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
     assert "alignment.meetings.tasks.sweep_outbox" in scheduled - worker_tasks
+
+
+@pytest.mark.parametrize("signal", [signals.worker_process_init, signals.worker_ready])
+def test_a_started_worker_keeps_its_startup_heap_out_of_full_collections(signal: Any) -> None:
+    """A prefork child once forked, or a solo worker once ready, freezes what it loaded:
+    a full collection during a sweep then scans only what the sweep made."""
+    before = gc.get_freeze_count()
+    try:
+        signal.send(sender=None)
+        assert gc.get_freeze_count() > before
+        scanned = len(gc.get_objects())  # what a full collection goes through
+        gc.unfreeze()
+        assert len(gc.get_objects()) > scanned + 100_000
+    finally:
+        gc.unfreeze()
