@@ -44,13 +44,16 @@ def client_for(user: Any) -> Client:
 
 @pytest.fixture
 def series(ciso: Any, head_b: Any, dept_b: Any, mailoutbox: list[EmailMessage]) -> MeetingSeries:
-    """A monthly one-on-one with the head of Sales and a guest, started two months ago."""
+    """A one-on-one every four weeks with the head of Sales and a guest, started 62 days
+    ago: three meetings are over, whatever today's date (a monthly rule anchored on a
+    weekday leaves only two on some days)."""
     now = timezone.now()
     series = factories.one_on_one(
         organiser=ciso,
         leader=head_b,
         department=dept_b,
         first=timezone.localdate() - dt.timedelta(days=62),
+        rule="FREQ=WEEKLY;INTERVAL=4",
         guests=(Guest(ADA, "Ada Lovelace"),),
         now=now,
         since=now - dt.timedelta(days=70),
