@@ -12,9 +12,10 @@ The steps for one batch (up to OUTBOX_BATCH_SIZE rows):
 1. Claim: a single conditional UPDATE moves the due rows picked for the batch from
    PENDING (or SENDING with a lease that ran out) to SENDING with a fresh lease and one
    random claim token for the whole batch; the rows this worker sends are exactly those
-   that carry its token afterwards. On PostgreSQL the candidates are first read with
-   SELECT … FOR UPDATE SKIP LOCKED, so concurrent sweeps split the work instead of
-   queueing behind each other's locks. SQLite serialises the writers itself.
+   that carry its token afterwards. On PostgreSQL the UPDATE picks its rows itself with
+   a subquery that locks them FOR UPDATE SKIP LOCKED, and returns their pks, so
+   concurrent sweeps split the work instead of queueing behind each other's locks.
+   SQLite serialises the writers itself: there the candidates are read first.
 2. Load the claimed rows with what their builder reads (select_related, prefetch_related
    and the builder's own `prepare`), so a batch costs the same few queries however many
    rows it has; build every email of the batch, then send them all over one SMTP
@@ -52,6 +53,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, models, transaction
 from django.db.models import F, Prefetch, Q
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -163,24 +165,41 @@ def claim_batch(
     when there was nothing to claim."""
     model = queryset.model
     token = uuid.uuid4().hex
+    candidates = queryset.filter(claimable(now)).order_by(*order_by)[: size or batch_size()]
+    claimed = {
+        "status": OutboxStatus.SENDING,
+        "lease_until": now + lease(),
+        "claim_token": token,
+        "attempts": F("attempts") + 1,
+    }
     with transaction.atomic():
-        candidates = queryset.filter(claimable(now)).order_by(*order_by)
         if connection.vendor == "postgresql":
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        pks = list(candidates.values_list("pk", flat=True)[: size or batch_size()])
-        if not pks:
-            return None
-        changed = (
-            model._default_manager.filter(pk__in=pks)
-            .filter(claimable(now))
-            .update(
-                status=OutboxStatus.SENDING,
-                lease_until=now + lease(),
-                claim_token=token,
-                attempts=F("attempts") + 1,
-            )
-        )
-    return Claim(token, pks) if changed else None
+            pks = _claim_skipping_locked(model, candidates, claimed)
+        else:
+            pks = list(candidates.values_list("pk", flat=True))
+            if pks and not (
+                model._default_manager.filter(pk__in=pks).filter(claimable(now)).update(**claimed)
+            ):
+                pks = []
+    return Claim(token, pks) if pks else None
+
+
+def _claim_skipping_locked(
+    model: type[OutboxItem], candidates: models.QuerySet[Row], claimed: dict[str, object]
+) -> list[int]:
+    """PostgreSQL: `UPDATE … WHERE pk IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING pk`,
+    one statement, so that concurrent sweeps split the due rows instead of queueing behind
+    each other's locks; the pks it claimed. QuerySet.update() returns only a count, so the
+    ORM writes the statement and RETURNING is added to it."""
+    chosen = candidates.select_for_update(skip_locked=True, of=("self",)).values("pk")
+    update = UpdateQuery(model)
+    update.add_q(Q(pk__in=chosen))
+    update.add_update_values(claimed)
+    sql, params = update.get_compiler(connection=connection).as_sql()
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}", params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def claim(model: type[OutboxItem], pk: int, now: dt.datetime) -> str | None:

@@ -298,7 +298,7 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 # Rows claimed, sent over one SMTP session and marked together; a sweep goes on while
 # rows are due, for at most OUTBOX_SWEEP_SECONDS (beat's next sweep takes over).
-OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=250)
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=50)
 # Executives receive an approved board pack's PDF by email when this is on.
 BOARD_PACK_EMAIL_APPROVED = env_bool("BOARD_PACK_EMAIL_APPROVED", default=True)
