@@ -103,8 +103,9 @@ class _Generator(BytesGenerator):
 
 def as_bytes(email_message: EmailMessage) -> bytes:
     """The message as Django's backend writes it, made with less work."""
-    wire = getattr(email_message, "wire", None)
-    return wire if isinstance(wire, bytes) else _written(email_message.message())
+    if isinstance(email_message, Written) and email_message.wire is not None:
+        return email_message.wire
+    return _written(email_message.message())
 
 
 def _written(message: Message) -> bytes:
